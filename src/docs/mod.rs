@@ -1,0 +1,10 @@
+//! The guide: documentation only, no items.
+//!
+//! Each page is a file under `docs/` in the repository, included here so that its examples
+//! compile and run as doctests.
+
+#[doc = include_str!("../../docs/design.md")]
+pub mod design {}
+
+#[doc = include_str!("../../docs/limitations.md")]
+pub mod limitations {}

@@ -1,0 +1,85 @@
+//! [`Arc`]: `std::sync::Arc` pointers and `arc_swap::ArcSwap` cells.
+//!
+//! # How it reclaims
+//! Reference counting: the last `drop` frees the object at once, on the thread that dropped
+//! it. Reclamation is exact, so garbage in flight is zero for acyclic data.
+//!
+//! # When it is the right choice
+//! Acyclic shared state, and read-mostly configuration swapped with [`Cell::store`] or
+//! [`Cell::rcu`]: arc-swap reads are wait-free and do not contend with each other.
+//!
+//! # Traps
+//! - **Cycles leak.** Two objects that point at each other are never freed. Break the cycle by
+//!   holding one edge as a [`Weak`](crate::Weak) (`Shared::downgrade`).
+//! - **Deep chains recurse on drop.** Dropping the head of a long `Arc` chain drops every node
+//!   recursively; a long enough chain overflows a tokio worker's 2 MiB stack (see
+//!   `docs/limitations.md` for the measured depths).
+//! - **arc-swap guards.** Each thread has 8 fast debt slots; an `arc_swap::Guard` held across
+//!   `.await` ties one up. This crate's cell API reads through closures and returns owning
+//!   pointers, so no guard outlives a read.
+//!
+//! [`Cell::store`]: crate::Cell::store
+//! [`Cell::rcu`]: crate::Cell::rcu
+
+use arc_swap::ArcSwap;
+
+use super::std_arc::std_arc_pointer_ops;
+use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use crate::trace::{Trace, Visitor};
+
+/// The `Arc` strategy: `std::sync::Arc` pointers, `arc_swap::ArcSwap` cells. See the
+/// [module docs](self).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Arc;
+
+strategy_marker!(Arc);
+
+impl Strategy for Arc {
+    const NAME: &'static str = "Arc";
+    const THREAD_SAFE: bool = true;
+    const RECLAIMS_CYCLES: bool = false;
+    const BACK_EDGE: BackEdge = BackEdge::Weak;
+
+    #[inline]
+    fn collect() {}
+
+    type Slot<T: Trace + 'static> = ArcSwap<T>;
+
+    std_arc_pointer_ops!();
+
+    #[inline]
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+        ArcSwap::new(ptr)
+    }
+    #[inline]
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+        f(&slot.load())
+    }
+    #[inline]
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+        slot.load_full()
+    }
+    #[inline]
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+        slot.swap(new)
+    }
+    #[inline]
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T> {
+        slot.rcu(|current| f(current))
+    }
+    #[inline]
+    fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+}
+
+// SAFETY: `Arc<T>`, `Weak<T>` and `ArcSwap<T>` are `Send + Sync` when `T: Send + Sync`.
+unsafe impl ThreadSafe for Arc {}
+
+impl<T: Trace + 'static> Shareable<Arc> for T {
+    #[inline]
+    fn into_ptr(self) -> std::sync::Arc<T> {
+        std::sync::Arc::new(self)
+    }
+}

@@ -1,0 +1,205 @@
+//! [`Gc`]: rust-gc's thread-local mark-sweep `Gc`, with `GcCell` cells.
+//!
+//! # How it reclaims
+//! Tracing: nothing is freed when the last pointer goes. rust-gc collects on allocation, when
+//! the bytes allocated on this thread pass a threshold (100 B at first, then live bytes / 0.7),
+//! or when [`Strategy::collect`] runs `gc::force_collect`. A collection is stop-the-world over
+//! the thread's whole heap: mark from the roots, then sweep. Unreachable cycles are freed.
+//!
+//! # When it is the right choice
+//! Cyclic object graphs owned by one thread: a current-thread tokio runtime with a
+//! `tokio::task::LocalSet` (`spawn_local`). It is the cheapest pointer here: cloning touches no
+//! atomic.
+//!
+//! # Traps
+//! - **`!Send`.** `Shared<Gc, T>` cannot cross threads: `tokio::spawn` of a future holding one
+//!   does not compile. Each thread has its own heap; use `spawn_local`.
+//! - **Mutable links go through [`Cell`](crate::Cell).** rust-gc unroots a pointer only when it is
+//!   stored through its own cell. A pointer written into a std `Mutex` or `RefCell` stays a
+//!   root forever, and its cycle is never collected. The std lock types have no
+//!   [`Trace`] impl, so the compiler points this out.
+//! - **Pauses grow with the heap.** Every collection marks all live objects of the thread.
+//! - **Recursive marking.** Marking a long chain recurses once per node; see
+//!   `docs/limitations.md` for the depth that fits a 2 MiB stack.
+//! - **No finalizers.** rust-gc finalizers can resurrect objects, a known use-after-free; this
+//!   crate never defines one, and `Drop` of your types must not touch other `Gc` handles.
+//! - `collect()` from inside a `Drop` that runs during a collection does nothing (a collection
+//!   is already running).
+
+use gc::{Finalize, GcCell};
+
+use super::{strategy_marker, BackEdge, Shareable, Strategy};
+use crate::trace::{sealed, Trace, Visitor};
+
+/// The `Gc` strategy: rust-gc pointers and cells, confined to one thread. See the
+/// [module docs](self).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Gc;
+
+strategy_marker!(Gc);
+
+/// A value in rust-gc's heap: adapts [`Trace`] to rust-gc's `Trace + Finalize`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct GcBox<T>(T);
+
+impl<T> Finalize for GcBox<T> {}
+
+// SAFETY: each rust-gc operation is forwarded, through one visitor per operation, to exactly the
+// handles `T::trace` visits; `Trace`'s contract makes that the same set every time.
+unsafe impl<T: Trace> gc::Trace for GcBox<T> {
+    #[inline]
+    unsafe fn trace(&self) {
+        self.0.trace(&mut Mark);
+    }
+    #[inline]
+    unsafe fn root(&self) {
+        self.0.trace(&mut Root);
+    }
+    #[inline]
+    unsafe fn unroot(&self) {
+        self.0.trace(&mut Unroot);
+    }
+    // This crate defines no finalizers, so there is nothing to run.
+    #[inline]
+    fn finalize_glue(&self) {}
+}
+
+/// Forwards rust-gc's mark to each child.
+struct Mark;
+/// Forwards rust-gc's root to each child.
+struct Root;
+/// Forwards rust-gc's unroot to each child.
+struct Unroot;
+
+impl sealed::Sealed for Mark {}
+impl sealed::Sealed for Root {}
+impl sealed::Sealed for Unroot {}
+
+impl Visitor for Mark {
+    #[inline]
+    fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
+        // SAFETY: this visitor only runs inside `GcBox::trace`, which rust-gc calls while
+        // marking; marking the children is what that call asks for.
+        unsafe { x.trace() }
+    }
+}
+
+impl Visitor for Root {
+    #[inline]
+    fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
+        // SAFETY: this visitor only runs inside `GcBox::root`, which rust-gc calls to root the
+        // value's children; rooting each child is what that call asks for.
+        unsafe { x.root() }
+    }
+}
+
+impl Visitor for Unroot {
+    #[inline]
+    fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
+        // SAFETY: this visitor only runs inside `GcBox::unroot`, which rust-gc calls when the
+        // value moves into its heap; unrooting each child is what that call asks for.
+        unsafe { x.unroot() }
+    }
+}
+
+impl Strategy for Gc {
+    const NAME: &'static str = "Gc";
+    const THREAD_SAFE: bool = false;
+    const RECLAIMS_CYCLES: bool = true;
+    const BACK_EDGE: BackEdge = BackEdge::Strong;
+
+    #[inline]
+    fn collect() {
+        // During a sweep (a `Drop` run by the collector) another collection would panic on the
+        // heap's borrow flag; the running one already does the work.
+        if gc::finalizer_safe() {
+            gc::force_collect();
+        }
+    }
+
+    type Ptr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
+    type WeakPtr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
+    type Slot<T: Trace + 'static> = GcCell<gc::Gc<GcBox<T>>>;
+
+    #[inline]
+    fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
+        ptr.clone()
+    }
+    #[inline]
+    fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T {
+        &ptr.0
+    }
+    #[inline]
+    fn ptr_eq<T: Trace + 'static>(a: &Self::Ptr<T>, b: &Self::Ptr<T>) -> bool {
+        gc::Gc::ptr_eq(a, b)
+    }
+    #[inline]
+    fn ptr_trace<T: Trace + 'static, V: Visitor>(ptr: &Self::Ptr<T>, visitor: &mut V) {
+        visitor.visit_gc(ptr);
+    }
+
+    #[inline]
+    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
+        ptr.clone()
+    }
+    #[inline]
+    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
+        Some(weak.clone())
+    }
+    #[inline]
+    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
+        weak.clone()
+    }
+    #[inline]
+    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V) {
+        visitor.visit_gc(weak);
+    }
+
+    #[inline]
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+        GcCell::new(ptr)
+    }
+    // Reads clone the pointer out (a non-atomic root count) instead of holding the cell's
+    // borrow, so the closure may store into the same cell.
+    #[inline]
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+        let ptr = slot.borrow().clone();
+        f(&ptr.0)
+    }
+    #[inline]
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+        slot.borrow().clone()
+    }
+    #[inline]
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+        std::mem::replace(&mut *slot.borrow_mut(), new)
+    }
+    // The closure runs with no borrow held; if it changed the cell meanwhile, run it again on
+    // the new value, as a compare-and-swap loop would.
+    #[inline]
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T> {
+        loop {
+            let current = Self::slot_load(slot);
+            let new = f(&current.0);
+            let mut guard = slot.borrow_mut();
+            if gc::Gc::ptr_eq(&guard, &current) {
+                return std::mem::replace(&mut *guard, new);
+            }
+        }
+    }
+    #[inline]
+    fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V) {
+        visitor.visit_gc(slot);
+    }
+}
+
+impl<T: Trace + 'static> Shareable<Gc> for T {
+    #[inline]
+    fn into_ptr(self) -> gc::Gc<GcBox<T>> {
+        gc::Gc::new(GcBox(self))
+    }
+}

@@ -1,0 +1,131 @@
+//! [`Leak`]: leaked boxes, never reclaimed.
+//!
+//! # How it reclaims
+//! It does not. Every object is a leaked `Box`, pointers are `&'static T`, and a cell is an
+//! atomic pointer whose old values are dropped on the floor.
+//!
+//! # When it is the right choice
+//! Never in production. It is the "no reclamation" baseline: the upper bound on speed (no
+//! refcount, no deferral, no tracing) and the worst case for memory. Every other strategy's
+//! throughput is read against it.
+//!
+//! # Traps
+//! - Memory grows with every allocation until the process exits; `Drop` never runs.
+//! - [`Weak`](crate::Weak) is a strong pointer (nothing is ever freed anyway).
+
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use crate::trace::{Trace, Visitor};
+
+/// The `Leak` strategy: `&'static T` pointers from leaked boxes. See the [module docs](self).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Leak;
+
+strategy_marker!(Leak);
+
+/// Reads a slot's pointer back as the `&'static T` it was made from.
+#[inline]
+fn as_static<T>(ptr: *mut T) -> &'static T {
+    // SAFETY: every pointer stored in a `Leak` slot comes from a `&'static T` (a leaked box or a
+    // reference to a static); nothing is ever freed, and no one writes through it.
+    unsafe { &*ptr }
+}
+
+#[inline]
+fn as_raw<T>(ptr: &'static T) -> *mut T {
+    std::ptr::from_ref(ptr).cast_mut()
+}
+
+impl Strategy for Leak {
+    const NAME: &'static str = "Leak";
+    const THREAD_SAFE: bool = true;
+    const RECLAIMS_CYCLES: bool = false;
+    const BACK_EDGE: BackEdge = BackEdge::Strong;
+
+    #[inline]
+    fn collect() {}
+
+    type Ptr<T: Trace + 'static> = &'static T;
+    type WeakPtr<T: Trace + 'static> = &'static T;
+    type Slot<T: Trace + 'static> = AtomicPtr<T>;
+
+    #[inline]
+    fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
+        ptr
+    }
+    #[inline]
+    fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T {
+        ptr
+    }
+    #[inline]
+    fn ptr_eq<T: Trace + 'static>(a: &Self::Ptr<T>, b: &Self::Ptr<T>) -> bool {
+        std::ptr::eq(*a, *b)
+    }
+    #[inline]
+    fn ptr_trace<T: Trace + 'static, V: Visitor>(_: &Self::Ptr<T>, _: &mut V) {}
+
+    #[inline]
+    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
+        ptr
+    }
+    #[inline]
+    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
+        Some(weak)
+    }
+    #[inline]
+    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
+        weak
+    }
+    #[inline]
+    fn weak_trace<T: Trace + 'static, V: Visitor>(_: &Self::WeakPtr<T>, _: &mut V) {}
+
+    #[inline]
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+        AtomicPtr::new(as_raw(ptr))
+    }
+    // Acquire pairs with the Release (or AcqRel) of the store that published the pointer, so
+    // the pointee's initialisation is visible.
+    #[inline]
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+        f(as_static(slot.load(Ordering::Acquire)))
+    }
+    #[inline]
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+        as_static(slot.load(Ordering::Acquire))
+    }
+    // AcqRel: Release publishes `new`'s pointee to later loads; Acquire makes the returned old
+    // pointee's initialisation visible to the caller.
+    #[inline]
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+        as_static(slot.swap(as_raw(new), Ordering::AcqRel))
+    }
+    // Success AcqRel as for `swap`; failure Acquire because the value seen is read next.
+    #[inline]
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T> {
+        let mut current = slot.load(Ordering::Acquire);
+        loop {
+            let new = as_raw(f(as_static(current)));
+            match slot.compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(old) => return as_static(old),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+    #[inline]
+    fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+}
+
+// SAFETY: `&'static T` and `AtomicPtr<T>` holding such references are `Send + Sync` when
+// `T: Sync`, which `T: Send + Sync` implies.
+unsafe impl ThreadSafe for Leak {}
+
+impl<T: Trace + 'static> Shareable<Leak> for T {
+    #[inline]
+    fn into_ptr(self) -> &'static T {
+        Box::leak(Box::new(self))
+    }
+}

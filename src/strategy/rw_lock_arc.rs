@@ -1,0 +1,88 @@
+//! [`RwLockArc`]: `std::sync::Arc` pointers in `RwLock<Arc<T>>` cells.
+//!
+//! # How it reclaims
+//! Exactly like [`Arc`](super::Arc): the last `drop` frees at once. Only the cell differs: a
+//! read takes the read lock, a store takes the write lock.
+//!
+//! # When it is the right choice
+//! When you want the implementation nobody has to think about. It is this crate's test oracle:
+//! the conformance suite runs every scenario against it too, so a strategy that disagrees with
+//! it is wrong. It is also the "mutexy" baseline the benchmarks compare cells against.
+//!
+//! # Traps
+//! - Cycles leak and deep chains recurse on drop, as with `Arc`.
+//! - A reader blocks writers while its closure runs. Do not call [`Cell::store`] on the same
+//!   cell from inside [`Cell::read`]: that deadlocks.
+//! - `rcu` runs its closure once, under the write lock.
+//!
+//! [`Cell::store`]: crate::Cell::store
+//! [`Cell::read`]: crate::Cell::read
+
+use std::sync::{PoisonError, RwLock};
+
+use super::std_arc::std_arc_pointer_ops;
+use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use crate::trace::{Trace, Visitor};
+
+/// The `RwLockArc` strategy: `std::sync::Arc` pointers, `RwLock<Arc<T>>` cells. See the
+/// [module docs](self).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RwLockArc;
+
+strategy_marker!(RwLockArc);
+
+impl Strategy for RwLockArc {
+    const NAME: &'static str = "RwLockArc";
+    const THREAD_SAFE: bool = true;
+    const RECLAIMS_CYCLES: bool = false;
+    const BACK_EDGE: BackEdge = BackEdge::Weak;
+
+    #[inline]
+    fn collect() {}
+
+    type Slot<T: Trace + 'static> = RwLock<std::sync::Arc<T>>;
+
+    std_arc_pointer_ops!();
+
+    #[inline]
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+        RwLock::new(ptr)
+    }
+    // A poisoned lock still holds a valid `Arc`: no operation here leaves it half-written.
+    #[inline]
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+        f(&slot.read().unwrap_or_else(PoisonError::into_inner))
+    }
+    #[inline]
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+        std::sync::Arc::clone(&slot.read().unwrap_or_else(PoisonError::into_inner))
+    }
+    #[inline]
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+        std::mem::replace(
+            &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
+            new,
+        )
+    }
+    #[inline]
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T> {
+        let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
+        let new = f(&current);
+        std::mem::replace(&mut *current, new)
+    }
+    #[inline]
+    fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+}
+
+// SAFETY: `Arc<T>`, `Weak<T>` and `RwLock<Arc<T>>` are `Send + Sync` when `T: Send + Sync`.
+unsafe impl ThreadSafe for RwLockArc {}
+
+impl<T: Trace + 'static> Shareable<RwLockArc> for T {
+    #[inline]
+    fn into_ptr(self) -> std::sync::Arc<T> {
+        std::sync::Arc::new(self)
+    }
+}

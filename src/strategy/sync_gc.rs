@@ -1,0 +1,199 @@
+//! [`SyncGc`]: dumpster's thread-safe, cycle-collecting `sync::Gc`, with `RwLock` cells the
+//! collector can trace.
+//!
+//! # How it reclaims
+//! Reference counting plus cycle detection. An object whose count reaches zero is freed at
+//! once. A decrement that leaves a count above zero marks the object a *dirty* candidate; when
+//! the number of `Gc`s dropped since the last collection exceeds the number alive, the next drop
+//! runs a collection inline, under a global lock, which frees the unreachable cycles among the
+//! candidates. [`Strategy::collect`] runs `dumpster::sync::collect`.
+//!
+//! # When it is the right choice
+//! Cyclic graphs shared across the worker threads of a multi-thread runtime, where `Weak`
+//! bookkeeping would be error-prone.
+//!
+//! # Traps
+//! - **Candidates are per thread.** Dirty candidates sit in a thread-local buffer until it holds
+//!   more than 100 000 entries, the thread exits, or that thread collects. `collect()` delivers
+//!   only the calling thread's buffer: a cycle dropped on a worker that then goes idle can stay
+//!   uncollected until that worker runs again. The lab's `idle-worker` workload measures this.
+//! - **Collections run inside `Drop`.** Whichever task drops the triggering handle pays for the
+//!   whole collection, under a global write lock.
+//! - **Recursive search.** The collector's graph search and marking recurse per node; see
+//!   `docs/limitations.md` for the depth that fits a 2 MiB stack.
+//! - **Cells are locks.** A read takes a read lock for the duration of its closure; do not store
+//!   into the same cell from inside [`Cell::read`](crate::Cell::read) (that deadlocks). While a
+//!   writer holds a cell, the collector treats its owner as reachable instead of waiting.
+//! - Construction needs `T: Send + Sync` (dumpster may drop the value on any thread).
+
+use std::sync::{PoisonError, RwLock, TryLockError};
+
+use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use crate::trace::{sealed, Trace, Visitor};
+
+/// The `SyncGc` strategy: `dumpster::sync::Gc` pointers and traceable `RwLock` cells. See the
+/// [module docs](self).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SyncGc;
+
+strategy_marker!(SyncGc);
+
+/// A value in dumpster's heap: adapts [`Trace`] to dumpster's `TraceWith`.
+///
+/// It is `Send + Sync` whatever `T` is because the only constructor,
+/// `Shareable<SyncGc>::into_ptr`, requires `T: Send + Sync`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct GcBox<T>(T);
+
+// SAFETY: a `GcBox<T>` is only ever built by `Shareable<SyncGc>::into_ptr`, whose bound is
+// `T: Send + Sync`.
+unsafe impl<T> Send for GcBox<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T> Sync for GcBox<T> {}
+
+// SAFETY: `accept` shows dumpster's visitor exactly the `sync::Gc`s that `T::trace` visits, the
+// same ones on every call by `Trace`'s contract, and returns `Err` when a cell could not be read
+// rather than hiding its edge.
+unsafe impl<V: dumpster::Visitor, T: Trace> dumpster::TraceWith<V> for GcBox<T> {
+    #[inline]
+    fn accept(&self, visitor: &mut V) -> Result<(), ()> {
+        let mut adapter = Adapter {
+            inner: visitor,
+            busy: false,
+        };
+        self.0.trace(&mut adapter);
+        if adapter.busy {
+            Err(())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Passes each visited `sync::Gc` to dumpster's visitor; stops at the first busy cell.
+struct Adapter<'a, V> {
+    inner: &'a mut V,
+    busy: bool,
+}
+
+impl<V> sealed::Sealed for Adapter<'_, V> {}
+
+impl<V: dumpster::Visitor> Visitor for Adapter<'_, V> {
+    #[inline]
+    fn visit_sync_gc<X>(&mut self, gc: &dumpster::sync::Gc<X>)
+    where
+        X: dumpster::Trace + Send + Sync + ?Sized,
+    {
+        if !self.busy {
+            self.inner.visit_sync(gc);
+        }
+    }
+    #[inline]
+    fn busy(&mut self) {
+        self.busy = true;
+    }
+}
+
+type Raw<T> = dumpster::sync::Gc<GcBox<T>>;
+
+impl Strategy for SyncGc {
+    const NAME: &'static str = "SyncGc";
+    const THREAD_SAFE: bool = true;
+    const RECLAIMS_CYCLES: bool = true;
+    const BACK_EDGE: BackEdge = BackEdge::Strong;
+
+    #[inline]
+    fn collect() {
+        dumpster::sync::collect();
+    }
+
+    type Ptr<T: Trace + 'static> = Raw<T>;
+    type WeakPtr<T: Trace + 'static> = Raw<T>;
+    type Slot<T: Trace + 'static> = RwLock<Raw<T>>;
+
+    #[inline]
+    fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
+        ptr.clone()
+    }
+    #[inline]
+    fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T {
+        &ptr.0
+    }
+    #[inline]
+    fn ptr_eq<T: Trace + 'static>(a: &Self::Ptr<T>, b: &Self::Ptr<T>) -> bool {
+        dumpster::sync::Gc::ptr_eq(a, b)
+    }
+    #[inline]
+    fn ptr_trace<T: Trace + 'static, V: Visitor>(ptr: &Self::Ptr<T>, visitor: &mut V) {
+        visitor.visit_sync_gc(ptr);
+    }
+
+    #[inline]
+    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
+        ptr.clone()
+    }
+    #[inline]
+    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
+        Some(weak.clone())
+    }
+    #[inline]
+    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
+        weak.clone()
+    }
+    #[inline]
+    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V) {
+        visitor.visit_sync_gc(weak);
+    }
+
+    #[inline]
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+        RwLock::new(ptr)
+    }
+    // A poisoned lock still holds a valid `Gc`: no operation here leaves it half-written.
+    #[inline]
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+        f(&slot.read().unwrap_or_else(PoisonError::into_inner).0)
+    }
+    #[inline]
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+        slot.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+    #[inline]
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+        std::mem::replace(
+            &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
+            new,
+        )
+    }
+    #[inline]
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T> {
+        let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
+        let new = f(&current.0);
+        std::mem::replace(&mut *current, new)
+    }
+    // Never block the collector: a cell held by a writer makes its owner count as reachable.
+    #[inline]
+    fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V) {
+        match slot.try_read() {
+            Ok(ptr) => visitor.visit_sync_gc(&*ptr),
+            Err(TryLockError::Poisoned(poisoned)) => visitor.visit_sync_gc(&*poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => visitor.busy(),
+        }
+    }
+}
+
+// SAFETY: `dumpster::sync::Gc<GcBox<T>>` is `Send + Sync` (dumpster requires and `GcBox`
+// provides it), and `RwLock` of it is too. Values only enter through `Shareable<SyncGc>`,
+// which requires `T: Send + Sync`.
+unsafe impl ThreadSafe for SyncGc {}
+
+impl<T: Trace + Send + Sync + 'static> Shareable<SyncGc> for T {
+    #[inline]
+    fn into_ptr(self) -> Raw<T> {
+        dumpster::sync::Gc::new(GcBox(self))
+    }
+}
