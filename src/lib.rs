@@ -114,6 +114,7 @@
 extern crate self as reclaim;
 
 mod cell;
+mod compile_fail;
 pub mod docs;
 mod shared;
 pub mod strategy;

@@ -52,11 +52,6 @@ impl<S: Strategy, T: Trace + 'static> Shared<S, T> {
         self.raw
     }
 
-    #[inline]
-    pub(crate) fn raw(&self) -> &S::Ptr<T> {
-        &self.raw
-    }
-
     /// Whether `a` and `b` point to the same object.
     #[inline]
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {

@@ -1,0 +1,154 @@
+//! How deep a structure each strategy can drop and collect on a tokio worker's 2 MiB stack.
+//!
+//! ```text
+//! cargo run --release --example deep_structures             # search every strategy and shape
+//! cargo run --release --example deep_structures -- Arc chain 50000   # one trial
+//! ```
+//!
+//! A trial builds a singly linked chain (or a ring: the chain closed back to its head) of `n`
+//! nodes on a thread with a 2 MiB stack, runs a collection while it is alive (tracing
+//! collectors mark it), drops it and collects again. A stack overflow aborts the process, so the
+//! search runs each trial in a child process and bisects on the exit status.
+
+use std::process::{Command, ExitCode, Stdio};
+
+use reclaim::{Cell, Shareable, Shared, Strategy, Trace};
+
+/// A tokio worker's default stack.
+const STACK: usize = 2 * 1024 * 1024;
+/// The largest depth the search tries.
+const CEILING: usize = 1 << 21;
+
+#[derive(Trace)]
+struct Node<S: Strategy> {
+    next: Cell<S, Option<Shared<S, Node<S>>>>,
+}
+
+/// Builds the structure, collects while it is live, drops it and collects again.
+fn trial<S: Strategy>(ring: bool, n: usize)
+where
+    Node<S>: Shareable<S>,
+    Option<Shared<S, Node<S>>>: Shareable<S>,
+{
+    let tail = Shared::<S, _>::new(Node {
+        next: Cell::from_value(None),
+    });
+    let mut head = tail.clone();
+    for _ in 1..n {
+        head = Shared::new(Node {
+            next: Cell::from_value(Some(head)),
+        });
+    }
+    if ring {
+        tail.next.store(Shared::new(Some(head.clone())));
+    }
+    drop(tail);
+    S::collect();
+    drop(head);
+    S::collect();
+}
+
+/// Runs one trial on a 2 MiB thread; returns whether it finished.
+fn run_one(strategy: &str, shape: &str, n: usize) -> Result<(), String> {
+    let ring = match shape {
+        "chain" => false,
+        "ring" => true,
+        other => return Err(format!("unknown shape `{other}`; expected chain or ring")),
+    };
+    let strategy = strategy.to_string();
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || match strategy.as_str() {
+            "Arc" => trial::<reclaim::Arc>(ring, n),
+            "RwLockArc" => trial::<reclaim::RwLockArc>(ring, n),
+            "Gc" => trial::<reclaim::Gc>(ring, n),
+            "SyncGc" => trial::<reclaim::SyncGc>(ring, n),
+            "Leak" => trial::<reclaim::Leak>(ring, n),
+            #[cfg(feature = "epoch")]
+            "Epoch" => trial::<reclaim::Epoch>(ring, n),
+            _ => panic!("unknown strategy"),
+        })
+        .map_err(|e| format!("cannot spawn a thread: {e}"))?;
+    worker
+        .join()
+        .map_err(|_| "the trial panicked (unknown strategy?)".to_string())
+}
+
+/// Whether a child process survives a trial at depth `n`.
+fn survives(strategy: &str, shape: &str, n: usize) -> bool {
+    let exe = std::env::current_exe().expect("the example knows its own path");
+    Command::new(exe)
+        .args([strategy, shape, &n.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// The largest depth that survives, by doubling then bisecting; `None` above the ceiling.
+fn limit(strategy: &str, shape: &str) -> Option<usize> {
+    let mut good = 0;
+    let mut bad = 1024;
+    while survives(strategy, shape, bad) {
+        good = bad;
+        bad *= 2;
+        if bad > CEILING {
+            return None;
+        }
+    }
+    while bad - good > (good / 100).max(16) {
+        let mid = good + (bad - good) / 2;
+        if survives(strategy, shape, mid) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Some(good)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [strategy, shape, n] = args.as_slice() {
+        let Ok(n) = n.parse::<usize>() else {
+            eprintln!("depth must be a positive integer, got `{n}`");
+            return ExitCode::from(2);
+        };
+        return match run_one(strategy, shape, n.max(1)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if !args.is_empty() {
+        eprintln!("usage: deep_structures [STRATEGY chain|ring DEPTH]");
+        return ExitCode::from(2);
+    }
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!("largest depth that drops and collects on a 2 MiB stack ({profile} build)");
+    println!("{:<10} {:>12} {:>12}", "strategy", "chain", "ring");
+    let mut strategies = vec!["Arc", "RwLockArc", "Gc", "SyncGc", "Leak"];
+    if cfg!(feature = "epoch") {
+        strategies.insert(2, "Epoch");
+    }
+    for strategy in strategies {
+        let show = |l: Option<usize>| match l {
+            Some(n) => format!("{n}"),
+            None => format!("> {CEILING}"),
+        };
+        println!(
+            "{:<10} {:>12} {:>12}",
+            strategy,
+            show(limit(strategy, "chain")),
+            show(limit(strategy, "ring"))
+        );
+    }
+    ExitCode::SUCCESS
+}

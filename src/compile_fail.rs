@@ -1,0 +1,87 @@
+//! Auto-trait properties pinned by doctests. Every example that must not compile has a twin
+//! that does, so a negative example cannot pass by failing for some other reason.
+//!
+//! `Gc` handles cannot enter `tokio::spawn`:
+//!
+//! ```compile_fail
+//! use reclaim::Shared;
+//! # #[tokio::main] async fn main() {
+//! let handle: Shared<reclaim::Gc, u64> = Shared::new(1);
+//! tokio::spawn(async move { assert_eq!(*handle, 1) }).await.unwrap();
+//! # }
+//! ```
+//!
+//! Thread-safe strategies can (the twin):
+//!
+//! ```
+//! use reclaim::Shared;
+//! # #[tokio::main] async fn main() {
+//! let a: Shared<reclaim::Arc, u64> = Shared::new(1);
+//! let b: Shared<reclaim::SyncGc, u64> = Shared::new(1);
+//! let c: Shared<reclaim::RwLockArc, u64> = Shared::new(1);
+//! let d: Shared<reclaim::Leak, u64> = Shared::new(1);
+//! tokio::spawn(async move { assert_eq!(*a + *b + *c + *d, 4) }).await.unwrap();
+//! # }
+//! ```
+//!
+//! A `Gc` cell cannot cross threads either:
+//!
+//! ```compile_fail
+//! let cell: reclaim::Cell<reclaim::Gc, u64> = reclaim::Cell::from_value(1);
+//! std::thread::spawn(move || cell.read(|v| *v)).join().unwrap();
+//! ```
+//!
+//! ```
+//! let cell: reclaim::Cell<reclaim::Arc, u64> = reclaim::Cell::from_value(1);
+//! std::thread::spawn(move || cell.read(|v| *v)).join().unwrap();
+//! ```
+//!
+//! Nor a `Gc` back-edge:
+//!
+//! ```compile_fail
+//! let strong: reclaim::Shared<reclaim::Gc, u64> = reclaim::Shared::new(1);
+//! let weak = reclaim::Shared::downgrade(&strong);
+//! std::thread::spawn(move || weak.upgrade().is_some()).join().unwrap();
+//! ```
+//!
+//! ```
+//! let strong: reclaim::Shared<reclaim::Arc, u64> = reclaim::Shared::new(1);
+//! let weak = reclaim::Shared::downgrade(&strong);
+//! std::thread::spawn(move || weak.upgrade().is_some()).join().unwrap();
+//! ```
+//!
+//! A thread-safe strategy does not make a `!Sync` value shareable:
+//!
+//! ```compile_fail
+//! # use reclaim::Trace;
+//! #[derive(Trace)]
+//! struct NotSync(#[trace(skip)] std::cell::Cell<u8>);
+//! let handle: reclaim::Shared<reclaim::Arc, NotSync> =
+//!     reclaim::Shared::new(NotSync(std::cell::Cell::new(1)));
+//! std::thread::spawn(move || handle.0.get()).join().unwrap();
+//! ```
+//!
+//! ```
+//! # use reclaim::Trace;
+//! #[derive(Trace)]
+//! struct Plain(u8);
+//! let handle: reclaim::Shared<reclaim::Arc, Plain> = reclaim::Shared::new(Plain(1));
+//! std::thread::spawn(move || handle.0).join().unwrap();
+//! ```
+//!
+//! Generic code must ask for `ThreadSafe` before it spawns:
+//!
+//! ```compile_fail
+//! use reclaim::{Shared, Strategy};
+//! fn spawn<S: Strategy>(handle: Shared<S, u64>) {
+//!     std::thread::spawn(move || *handle);
+//! }
+//! ```
+//!
+//! ```
+//! use reclaim::{Shared, ThreadSafe};
+//! fn spawn<S: ThreadSafe>(handle: Shared<S, u64>) {
+//!     std::thread::spawn(move || *handle).join().unwrap();
+//! }
+//! spawn(Shared::<reclaim::Arc, u64>::new(1));
+//! ```

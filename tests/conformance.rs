@@ -1,0 +1,450 @@
+//! The conformance suite: the same scenarios, instantiated by one macro for every strategy
+//! (and for the `RwLockArc` oracle).
+//!
+//! Outcomes are asserted per strategy family: refcounting strategies (`Arc`, `RwLockArc`,
+//! `Epoch`) free acyclic garbage and leak cycles; tracing strategies (`Gc`, `SyncGc`) free both
+//! by `collect()`; `Leak` frees nothing. Every object carries a drop probe: no object may ever
+//! drop twice, and where a strategy reclaims, each drops exactly once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc as StdArc;
+
+use reclaim::{BackEdge, Cell, Shared, Strategy, Trace, Weak};
+
+/// Counts drops per object id.
+struct Detector {
+    drops: Vec<AtomicUsize>,
+}
+
+impl Detector {
+    fn new(n: usize) -> StdArc<Self> {
+        StdArc::new(Detector {
+            drops: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+        })
+    }
+    fn probe(self: &StdArc<Self>, id: usize) -> Probe {
+        Probe {
+            id,
+            detector: self.clone(),
+        }
+    }
+    /// How many objects dropped at least once; panics if any dropped twice.
+    fn total(&self) -> usize {
+        for (id, count) in self.drops.iter().enumerate() {
+            let count = count.load(Ordering::SeqCst);
+            assert!(count <= 1, "object {id} dropped {count} times");
+        }
+        self.drops
+            .iter()
+            .filter(|c| c.load(Ordering::SeqCst) == 1)
+            .count()
+    }
+}
+
+/// Records its own drop in a detector. Panicking in `Drop` could abort inside a collector, so
+/// double drops are counted and asserted afterwards.
+struct Probe {
+    id: usize,
+    detector: StdArc<Detector>,
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.detector.drops[self.id].fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The node every scenario builds graphs from.
+#[derive(Trace)]
+struct Node<S: Strategy> {
+    #[trace(skip)]
+    probe: Probe,
+    value: u64,
+    next: Cell<S, Option<Shared<S, Node<S>>>>,
+    children: Cell<S, Vec<Shared<S, Node<S>>>>,
+    parent: Cell<S, Option<Weak<S, Node<S>>>>,
+}
+
+/// A payload that can be recognised if memory were freed and reused: `check == !value`.
+#[derive(Trace)]
+struct Versioned {
+    value: u64,
+    check: u64,
+    #[trace(skip)]
+    probe: Option<Probe>,
+}
+
+/// Whether the strategy frees anything at all.
+fn frees<S: Strategy>() -> bool {
+    S::NAME != "Leak"
+}
+
+/// Runs `f` on a thread with the given stack size (a tokio worker has 2 MiB).
+fn on_stack(bytes: usize, f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(bytes)
+        .spawn(f)
+        .expect("spawn a test thread")
+        .join()
+        .expect("the scenario panicked");
+}
+
+const MIB: usize = 1024 * 1024;
+
+macro_rules! conformance {
+    ($module:ident, $strategy:ty $(, $extra:ident)?) => {
+        mod $module {
+            use super::*;
+
+            $(conformance!(@$extra $strategy);)?
+
+            type S = $strategy;
+
+            fn node(detector: &StdArc<Detector>, id: usize) -> Shared<S, Node<S>> {
+                Shared::new(Node {
+                    probe: detector.probe(id),
+                    value: id as u64,
+                    next: Cell::from_value(None),
+                    children: Cell::from_value(Vec::new()),
+                    parent: Cell::from_value(None),
+                })
+            }
+
+            fn versioned(value: u64, probe: Option<Probe>) -> Shared<S, Versioned> {
+                Shared::new(Versioned {
+                    value,
+                    check: !value,
+                    probe,
+                })
+            }
+
+            /// Expected reclaimed count for `n` objects that are acyclic garbage.
+            fn acyclic(n: usize) -> usize {
+                if frees::<S>() {
+                    n
+                } else {
+                    0
+                }
+            }
+
+            /// Expected reclaimed count for `n` objects on unreachable cycles.
+            fn cyclic(n: usize) -> usize {
+                if <S as Strategy>::RECLAIMS_CYCLES {
+                    n
+                } else {
+                    0
+                }
+            }
+
+            #[test]
+            fn exactly_once_drop() {
+                let detector = Detector::new(100);
+                let handles: Vec<_> = (0..100).map(|id| node(&detector, id)).collect();
+                let clones: Vec<_> = handles.iter().map(Shared::clone).collect();
+                drop(handles);
+                S::collect();
+                assert_eq!(detector.total(), 0, "a clone still holds every object");
+                drop(clones);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(100));
+            }
+
+            #[test]
+            fn clone_deref_ptr_eq() {
+                let detector = Detector::new(2);
+                let a = node(&detector, 0);
+                let b = node(&detector, 1);
+                let a2 = a.clone();
+                assert!(Shared::ptr_eq(&a, &a2));
+                assert!(!Shared::ptr_eq(&a, &b));
+                assert_eq!(a2.value, 0);
+                assert_eq!(b.value, 1);
+                assert_eq!(std::ptr::from_ref::<Node<S>>(&a), std::ptr::from_ref(&*a2));
+                drop((a, a2, b));
+                S::collect();
+                assert_eq!(detector.total(), acyclic(2));
+            }
+
+            #[test]
+            fn cell_load_store_swap_rcu() {
+                let detector = Detector::new(4);
+                let cell: Cell<S, Versioned> =
+                    Cell::new(versioned(0, Some(detector.probe(0))));
+                assert_eq!(cell.read(|v| v.value), 0);
+
+                let loaded = cell.load();
+                cell.store(versioned(1, Some(detector.probe(1))));
+                assert_eq!(loaded.value, 0, "a loaded pointer keeps its object");
+                assert_eq!(cell.read(|v| (v.value, v.check)), (1, !1));
+                drop(loaded);
+
+                let old = cell.swap(versioned(2, Some(detector.probe(2))));
+                assert_eq!(old.value, 1);
+                drop(old);
+
+                let replaced = cell.rcu(|current| {
+                    versioned(current.value + 1, None)
+                });
+                assert_eq!(replaced.value, 2);
+                assert_eq!(cell.read(|v| v.value), 3);
+                drop(replaced);
+
+                // A read closure may store into another cell.
+                let other: Cell<S, Versioned> = Cell::new(versioned(10, Some(detector.probe(3))));
+                cell.read(|v| other.store(versioned(v.value, None)));
+                assert_eq!(other.read(|v| v.value), 3);
+                drop((cell, other));
+                S::collect();
+                assert_eq!(detector.total(), acyclic(4));
+            }
+
+            #[test]
+            fn two_node_cycle() {
+                let detector = Detector::new(2);
+                let a = node(&detector, 0);
+                let b = node(&detector, 1);
+                a.next.store(Shared::new(Some(b.clone())));
+                b.next.store(Shared::new(Some(a.clone())));
+                // Only a real weak pointer can watch the cycle without keeping it alive.
+                let keep = (<S as Strategy>::BACK_EDGE == BackEdge::Weak)
+                    .then(|| Shared::downgrade(&a));
+                drop((a, b));
+                S::collect();
+                assert_eq!(detector.total(), cyclic(2));
+                if let Some(keep) = keep.filter(|_| detector.total() == 0) {
+                    // Prove the leak is the cycle: break it by hand and everything goes.
+                    let a = keep.upgrade().expect("a leaked cycle is still alive");
+                    a.next.store(Shared::new(None));
+                    drop(a);
+                    S::collect();
+                    assert_eq!(detector.total(), 2);
+                }
+            }
+
+            #[test]
+            fn parent_children_tree() {
+                const CHILDREN: usize = 8;
+                let detector = Detector::new(CHILDREN + 1);
+                let parent = node(&detector, 0);
+                let children: Vec<_> = (1..=CHILDREN).map(|id| node(&detector, id)).collect();
+                for child in &children {
+                    // Strong back-edges: parent -> child -> parent cycles.
+                    child.next.store(Shared::new(Some(parent.clone())));
+                }
+                parent.children.store(Shared::new(children));
+                assert_eq!(parent.children.read(|c| c.len()), CHILDREN);
+                drop(parent);
+                S::collect();
+                assert_eq!(detector.total(), cyclic(CHILDREN + 1));
+            }
+
+            #[test]
+            fn weak_back_edges() {
+                const CHILDREN: usize = 8;
+                let detector = Detector::new(CHILDREN + 1);
+                let parent = node(&detector, 0);
+                let children: Vec<_> = (1..=CHILDREN).map(|id| node(&detector, id)).collect();
+                for child in &children {
+                    child.parent.store(Shared::new(Some(Shared::downgrade(&parent))));
+                }
+                parent.children.store(Shared::new(children));
+                let first = parent.children.read(|c| c[0].clone());
+                let up = first.parent.read(|p| p.as_ref().and_then(Weak::upgrade));
+                assert!(up.is_some_and(|p| Shared::ptr_eq(&p, &parent)));
+                drop((parent, first));
+                S::collect();
+                let expected = match <S as Strategy>::BACK_EDGE {
+                    // The weak-pointer fix: nothing leaks under refcounting.
+                    BackEdge::Weak => acyclic(CHILDREN + 1),
+                    BackEdge::Strong => cyclic(CHILDREN + 1),
+                };
+                assert_eq!(detector.total(), expected);
+            }
+
+            /// Builds a ring of `n` nodes, drops it, collects; returns how many were freed.
+            fn ring(n: usize) -> usize {
+                let detector = Detector::new(n);
+                let first = node(&detector, 0);
+                let mut last = first.clone();
+                for id in 1..n {
+                    let next = node(&detector, id);
+                    last.next.store(Shared::new(Some(next.clone())));
+                    last = next;
+                }
+                last.next.store(Shared::new(Some(first.clone())));
+                drop((first, last));
+                S::collect();
+                detector.total()
+            }
+
+            #[test]
+            fn ring_of_10_000() {
+                // dumpster's collector recurses once per node: a 10 000-node ring needs more
+                // than a 2 MiB stack (see docs/limitations.md), so this runs on 64 MiB.
+                on_stack(64 * MIB, || assert_eq!(ring(10_000), cyclic(10_000)));
+            }
+
+            #[test]
+            fn deep_structures_on_a_worker_stack() {
+                // Safe depths on a tokio worker's 2 MiB stack, a quarter of the smallest limit
+                // measured for any strategy in a debug build (docs/limitations.md).
+                const CHAIN: usize = 1_000;
+                const RING: usize = 350;
+                on_stack(2 * MIB, || {
+                    let detector = Detector::new(CHAIN);
+                    let mut head = node(&detector, 0);
+                    for id in 1..CHAIN {
+                        let next = node(&detector, id);
+                        next.next.store(Shared::new(Some(head)));
+                        head = next;
+                    }
+                    S::collect();
+                    drop(head);
+                    S::collect();
+                    assert_eq!(detector.total(), acyclic(CHAIN));
+                    assert_eq!(ring(RING), cyclic(RING));
+                });
+            }
+
+            #[test]
+            fn panic_inside_closures_leaves_cell_usable() {
+                let detector = Detector::new(2);
+                let cell: Cell<S, Versioned> = Cell::new(versioned(1, Some(detector.probe(0))));
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cell.read(|_| panic!("reader panics"))
+                }));
+                assert!(read.is_err());
+                let rcu = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cell.rcu(|_| panic!("updater panics"))
+                }));
+                assert!(rcu.is_err());
+                assert_eq!(cell.read(|v| (v.value, v.check)), (1, !1));
+                cell.store(versioned(2, Some(detector.probe(1))));
+                assert_eq!(cell.read(|v| v.value), 2);
+                drop(cell);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(2));
+            }
+        }
+    };
+    // Thread-safe strategies also run the concurrent scenarios.
+    (@thread_safe $strategy:ty) => {
+        mod concurrent {
+            use super::*;
+
+            type S = $strategy;
+
+            fn versioned(value: u64) -> Shared<S, Versioned> {
+                Shared::new(Versioned {
+                    value,
+                    check: !value,
+                    probe: None,
+                })
+            }
+
+            #[test]
+            fn readers_and_a_writer() {
+                const WRITES: u64 = 2_000;
+                let cell: Cell<S, Versioned> = Cell::new(versioned(0));
+                std::thread::scope(|scope| {
+                    for _ in 0..2 {
+                        scope.spawn(|| {
+                            let mut last = 0;
+                            while last < WRITES {
+                                let (value, check) = cell.read(|v| (v.value, v.check));
+                                assert_eq!(check, !value, "a reader saw a torn or freed value");
+                                assert!(value >= last, "reads went back in time");
+                                let loaded = cell.load();
+                                assert_eq!(loaded.check, !loaded.value);
+                                assert!(loaded.value >= value);
+                                last = loaded.value;
+                            }
+                        });
+                    }
+                    scope.spawn(|| {
+                        for value in 1..=WRITES {
+                            cell.store(versioned(value));
+                        }
+                    });
+                });
+                assert_eq!(cell.read(|v| v.value), WRITES);
+            }
+
+            #[test]
+            fn concurrent_rcu_loses_no_update() {
+                const THREADS: u64 = 2;
+                const UPDATES: u64 = 1_000;
+                let cell: Cell<S, Versioned> = Cell::new(versioned(0));
+                std::thread::scope(|scope| {
+                    for _ in 0..THREADS {
+                        scope.spawn(|| {
+                            for _ in 0..UPDATES {
+                                cell.rcu(|v| versioned(v.value + 1));
+                            }
+                        });
+                    }
+                });
+                assert_eq!(cell.read(|v| v.value), THREADS * UPDATES);
+            }
+
+            #[test]
+            fn handles_cross_tokio_tasks_and_aborts() {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_time()
+                    .build()
+                    .expect("a runtime");
+                let detector = Detector::new(64);
+                runtime.block_on(async {
+                    let shared: Vec<Shared<S, Versioned>> = (0..64)
+                        .map(|id| {
+                            Shared::new(Versioned {
+                                value: id,
+                                check: !id,
+                                probe: Some(detector.probe(id as usize)),
+                            })
+                        })
+                        .collect();
+                    let mut tasks = Vec::new();
+                    for (i, handle) in shared.iter().enumerate() {
+                        let handle = handle.clone();
+                        tasks.push(tokio::spawn(async move {
+                            if i % 2 == 0 {
+                                // Parked forever: aborted below with its handle.
+                                std::future::pending::<()>().await;
+                            }
+                            assert_eq!(handle.check, !handle.value);
+                        }));
+                    }
+                    drop(shared);
+                    for (i, task) in tasks.into_iter().enumerate() {
+                        if i % 2 == 0 {
+                            task.abort();
+                            assert!(task.await.unwrap_err().is_cancelled());
+                        } else {
+                            task.await.expect("the task completed");
+                        }
+                    }
+                });
+                drop(runtime);
+                S::collect();
+                assert_eq!(detector.total(), acyclic_for::<S>(64));
+            }
+        }
+    };
+}
+
+/// Expected reclaimed count for `n` acyclic objects under `S`.
+fn acyclic_for<S: Strategy>(n: usize) -> usize {
+    if frees::<S>() {
+        n
+    } else {
+        0
+    }
+}
+
+conformance!(arc, reclaim::Arc, thread_safe);
+conformance!(rw_lock_arc, reclaim::RwLockArc, thread_safe);
+conformance!(gc, reclaim::Gc);
+conformance!(sync_gc, reclaim::SyncGc, thread_safe);
+conformance!(leak, reclaim::Leak, thread_safe);
