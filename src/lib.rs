@@ -138,6 +138,11 @@ pub use crate::strategy::RwLockArc;
 #[cfg(feature = "sync-gc")]
 pub use crate::strategy::SyncGc;
 
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Reclaims everything strategy `S` can reclaim now, from the calling thread: shorthand for
 /// [`S::collect()`](Strategy::collect).
 #[inline]
