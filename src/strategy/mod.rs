@@ -74,6 +74,8 @@ pub use self::rw_lock_arc::RwLockArc;
 pub use self::sync_gc::SyncGc;
 
 /// Implements the marker traits every strategy type needs.
+// Unused only when every strategy feature is off.
+#[allow(unused_macros)]
 macro_rules! strategy_marker {
     ($name:ident) => {
         impl crate::strategy::sealed::Sealed for $name {}
@@ -86,6 +88,7 @@ macro_rules! strategy_marker {
     };
 }
 
+#[allow(unused_imports)]
 use strategy_marker;
 
 pub(crate) mod sealed {
