@@ -104,6 +104,7 @@
 //! | `gc` | [`Gc`] | gc |
 //! | `sync-gc` | [`SyncGc`] | dumpster |
 //! | `leak` | [`Leak`] | — |
+//! | `metrics` | the instruments: [`metrics`] and the [`leaks`] check (no strategy) | hdrhistogram, serde, serde_json |
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -116,6 +117,10 @@ extern crate self as reclaim;
 mod cell;
 mod compile_fail;
 pub mod docs;
+#[cfg(feature = "metrics")]
+pub mod leaks;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod shared;
 pub mod strategy;
 mod trace;

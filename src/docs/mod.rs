@@ -8,3 +8,6 @@ pub mod design {}
 
 #[doc = include_str!("../../docs/limitations.md")]
 pub mod limitations {}
+
+#[doc = include_str!("../../docs/metrics.md")]
+pub mod metrics {}

@@ -1,0 +1,223 @@
+//! Reclamation latency: reclaim instant − release instant, per object, in nanoseconds and in
+//! handle operations, kept in HDR histograms (3 significant figures) built when a report is
+//! made.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use super::ledger::View;
+
+/// The quantiles every CDF gives: every 5 %, then the tail.
+const CDF_QUANTILES: &[f64] = &[
+    0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8,
+    0.85, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0,
+];
+
+/// The usual summary of a distribution. `min`, `max` and `mean` are exact; the percentiles
+/// come from an HDR histogram with 3 significant figures (within 0.1 %), never above `max`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Values recorded.
+    pub count: u64,
+    /// Smallest value (0 when empty).
+    pub min: u64,
+    /// Mean value (0 when empty).
+    pub mean: f64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest value.
+    pub max: u64,
+}
+
+impl Percentiles {
+    /// The summary of `values`.
+    ///
+    /// ```
+    /// use reclaim::metrics::Percentiles;
+    ///
+    /// let p = Percentiles::from_values((1..=1000).collect::<Vec<u64>>());
+    /// assert_eq!((p.count, p.min, p.max), (1000, 1, 1000));
+    /// assert_eq!((p.p50, p.p99), (500, 990));
+    /// ```
+    pub fn from_values(values: impl IntoIterator<Item = u64>) -> Self {
+        let mut summary = Summary::default();
+        values.into_iter().for_each(|v| summary.record(v));
+        summary.percentiles()
+    }
+}
+
+/// One point of a cumulative distribution: `quantile` of the values are at most `value`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CdfPoint {
+    /// The fraction of values, 0 to 1.
+    pub quantile: f64,
+    /// The value at that fraction.
+    pub value: u64,
+}
+
+/// Latency of one type label.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LabelLatency {
+    /// The type label.
+    pub label: String,
+    /// Latency in nanoseconds.
+    pub ns: Percentiles,
+    /// Latency in handle operations.
+    pub ops: Percentiles,
+}
+
+/// Reclamation latency of every object that was released and then reclaimed.
+///
+/// Objects never released, or reclaimed early, have no latency. Generation members reclaimed
+/// before their generation's release was stamped count as 0.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Reclaim − release, in nanoseconds.
+    pub ns: Percentiles,
+    /// Reclaim − release, in operation-clock ticks (handle operations of all threads).
+    pub ops: Percentiles,
+    /// The distribution in nanoseconds, for plots.
+    pub cdf_ns: Vec<CdfPoint>,
+    /// The distribution in operations, for plots.
+    pub cdf_ops: Vec<CdfPoint>,
+    /// The same per type label, sorted by label.
+    pub by_label: Vec<LabelLatency>,
+}
+
+/// A histogram with exact min, max and sum alongside.
+#[derive(Clone, Debug)]
+pub(crate) struct Summary {
+    histogram: Histogram<u64>,
+    min: u64,
+    max: u64,
+    sum: u128,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary {
+            histogram: Histogram::new(3).expect("3 significant figures are valid"),
+            min: u64::MAX,
+            max: 0,
+            sum: 0,
+        }
+    }
+}
+
+impl Summary {
+    pub(crate) fn record(&mut self, value: u64) {
+        self.histogram.saturating_record(value);
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        self.sum += u128::from(value);
+    }
+
+    pub(crate) fn from_histogram(histogram: &Histogram<u64>) -> Self {
+        if histogram.is_empty() {
+            return Summary::default();
+        }
+        Summary {
+            histogram: histogram.clone(),
+            min: histogram.min(),
+            max: histogram.max(),
+            sum: (histogram.mean() * histogram.len() as f64) as u128,
+        }
+    }
+
+    fn quantile(&self, q: f64) -> u64 {
+        self.histogram.value_at_quantile(q).min(self.max)
+    }
+
+    pub(crate) fn percentiles(&self) -> Percentiles {
+        let count = self.histogram.len();
+        if count == 0 {
+            return Percentiles::default();
+        }
+        Percentiles {
+            count,
+            min: self.min,
+            mean: self.sum as f64 / count as f64,
+            p50: self.quantile(0.5),
+            p90: self.quantile(0.9),
+            p99: self.quantile(0.99),
+            p999: self.quantile(0.999),
+            max: self.max,
+        }
+    }
+
+    pub(crate) fn cdf(&self) -> Vec<CdfPoint> {
+        if self.histogram.is_empty() {
+            return Vec::new();
+        }
+        CDF_QUANTILES
+            .iter()
+            .map(|&quantile| CdfPoint {
+                quantile,
+                value: if quantile == 0.0 {
+                    self.min
+                } else {
+                    self.quantile(quantile)
+                },
+            })
+            .collect()
+    }
+}
+
+/// Collects latencies while the ledger scans its records.
+#[derive(Default)]
+pub(crate) struct LatencyBuilder {
+    ns: Summary,
+    ops: Summary,
+    by_label: BTreeMap<u32, (Summary, Summary)>,
+}
+
+impl LatencyBuilder {
+    pub(crate) fn add(&mut self, view: &View) {
+        let (Some(release), Some(reclaim)) = (view.release, view.reclaim) else {
+            return;
+        };
+        let (ns, ops) = if view.released_when_reclaimed() {
+            (
+                reclaim.ns.saturating_sub(release.ns),
+                reclaim.op.saturating_sub(release.op),
+            )
+        } else if view.reclaimed_before_release() {
+            (0, 0)
+        } else {
+            return;
+        };
+        self.ns.record(ns);
+        self.ops.record(ops);
+        let (label_ns, label_ops) = self.by_label.entry(view.label).or_default();
+        label_ns.record(ns);
+        label_ops.record(ops);
+    }
+
+    pub(crate) fn finish(self, labels: &dyn Fn(u32) -> String) -> LatencyReport {
+        let mut by_label: Vec<LabelLatency> = self
+            .by_label
+            .into_iter()
+            .map(|(label, (ns, ops))| LabelLatency {
+                label: labels(label),
+                ns: ns.percentiles(),
+                ops: ops.percentiles(),
+            })
+            .collect();
+        by_label.sort_by(|a, b| a.label.cmp(&b.label));
+        LatencyReport {
+            ns: self.ns.percentiles(),
+            ops: self.ops.percentiles(),
+            cdf_ns: self.ns.cdf(),
+            cdf_ops: self.ops.cdf(),
+            by_label,
+        }
+    }
+}
