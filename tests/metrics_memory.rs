@@ -15,6 +15,10 @@ static ALLOC: CountingAlloc = CountingAlloc::system();
 fn counting_allocator_follows_allocations_and_frees() {
     let _warm = Box::new(0u8);
     assert!(memory::installed());
+    assert_eq!(
+        reclaim::metrics::Environment::detect().allocator,
+        "counting"
+    );
 
     // Up by the allocation, and back down: exact on this thread.
     let before = memory::thread_net_bytes();

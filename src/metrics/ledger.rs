@@ -698,9 +698,13 @@ impl Ledger {
             let count = entry.count.fetch_add(1, Ordering::AcqRel);
             let live = entry.bytes.fetch_add(bytes, Ordering::AcqRel);
             // A member born into a released generation is garbage from the start.
-            self.in_flight_add(
+            self.in_flight_change(
                 i64::from(count & GEN_RELEASED != 0),
-                if live & GEN_RELEASED != 0 { bytes } else { 0 },
+                if live & GEN_RELEASED != 0 {
+                    bytes as i64
+                } else {
+                    0
+                },
             );
         }
         ObjectId(id)
@@ -727,18 +731,13 @@ impl Ledger {
     /// Adds to the garbage-in-flight gauge, in this thread's slot. Whether an object counts
     /// is decided by the RMWs on its own record or generation; the gauge only sums.
     #[inline]
-    fn in_flight_add(&self, count: i64, bytes: u64) {
+    fn in_flight_change(&self, count: i64, bytes: i64) {
         if count == 0 && bytes == 0 {
             return;
         }
         let (slot, owned) = self.slot();
         Slot::add_i64(&slot.in_flight, count, owned);
-        Slot::add_i64(&slot.in_flight_bytes, bytes as i64, owned);
-    }
-
-    #[inline]
-    fn in_flight_sub(&self, count: i64, bytes: u64) {
-        self.in_flight_add(-count, (bytes as i64).wrapping_neg() as u64);
+        Slot::add_i64(&slot.in_flight_bytes, bytes, owned);
     }
 
     #[inline]
@@ -779,7 +778,7 @@ impl Ledger {
         // Relaxed: written before the object was handed out, which ordered it before this drop.
         let bytes = record.bytes.load(Ordering::Relaxed);
         if prev & RELEASED != 0 {
-            self.in_flight_sub(1, bytes);
+            self.in_flight_change(-1, -(bytes as i64));
         }
         // Relaxed: as for `bytes`.
         let generation = Generation(record.generation.load(Ordering::Relaxed));
@@ -793,9 +792,13 @@ impl Ledger {
                     .state
                     .fetch_or(GENERATION_RELEASED_AT_RECLAIM, Ordering::Relaxed);
             }
-            self.in_flight_sub(
-                i64::from(count & GEN_RELEASED != 0),
-                if live & GEN_RELEASED != 0 { bytes } else { 0 },
+            self.in_flight_change(
+                -i64::from(count & GEN_RELEASED != 0),
+                if live & GEN_RELEASED != 0 {
+                    -(bytes as i64)
+                } else {
+                    0
+                },
             );
         }
     }
@@ -834,7 +837,7 @@ impl Ledger {
                 // Release: pairs with the Acquire load in `view`.
                 record.release_ns.store(stamp.ns + 1, Ordering::Release);
                 // Relaxed: as in `record_reclaim`.
-                self.in_flight_add(1, record.bytes.load(Ordering::Relaxed));
+                self.in_flight_change(1, record.bytes.load(Ordering::Relaxed) as i64);
                 true
             }
             Err(state) => {
@@ -914,7 +917,10 @@ impl Ledger {
         entry.release_ns.store(stamp.ns + 1, Ordering::Release);
         // AcqRel: as for the count word.
         let live = entry.bytes.fetch_or(GEN_RELEASED, Ordering::AcqRel);
-        self.in_flight_add((count & !GEN_RELEASED) as i64, live & !GEN_RELEASED);
+        self.in_flight_change(
+            (count & !GEN_RELEASED) as i64,
+            (live & !GEN_RELEASED) as i64,
+        );
         true
     }
 
@@ -1001,7 +1007,7 @@ impl Ledger {
     pub fn in_flight(&self) -> InFlight {
         let (mut count, mut bytes) = (0i64, 0i64);
         for slot in self.used_slots() {
-            // Relaxed: a gauge; see `in_flight_add`.
+            // Relaxed: a gauge; see `in_flight_change`.
             count = count.wrapping_add(slot.in_flight.load(Ordering::Relaxed));
             bytes = bytes.wrapping_add(slot.in_flight_bytes.load(Ordering::Relaxed));
         }

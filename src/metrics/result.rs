@@ -82,7 +82,8 @@ pub struct Environment {
     pub tokio_flavor: Option<String>,
     /// Tokio worker threads, if the run used a runtime.
     pub tokio_workers: Option<usize>,
-    /// The global allocator: `"system"`, or `"counting(system)"` with the counting allocator.
+    /// The global allocator: `"system"`, or `"counting"` when a
+    /// [`CountingAlloc`](super::CountingAlloc) is installed (the runner may name what it wraps).
     pub allocator: String,
     /// Versions of the backend crates as this build resolved them (`"unknown"` when the
     /// build could not tell): arc-swap, crossbeam-epoch, gc, dumpster, tokio, hdrhistogram.
@@ -126,7 +127,7 @@ impl Environment {
             tokio_flavor: None,
             tokio_workers: None,
             allocator: if memory::installed() {
-                "counting(system)".into()
+                "counting".into()
             } else {
                 "system".into()
             },
