@@ -119,6 +119,8 @@ mod compile_fail;
 pub mod docs;
 #[cfg(feature = "metrics")]
 pub mod leaks;
+#[cfg(feature = "epoch")]
+mod loom;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 mod shared;

@@ -448,6 +448,7 @@ fn acyclic_for<S: Strategy>(n: usize) -> usize {
 
 conformance!(arc, reclaim::Arc, thread_safe);
 conformance!(rw_lock_arc, reclaim::RwLockArc, thread_safe);
+conformance!(epoch, reclaim::Epoch, thread_safe);
 conformance!(gc, reclaim::Gc);
 conformance!(sync_gc, reclaim::SyncGc, thread_safe);
 conformance!(leak, reclaim::Leak, thread_safe);
