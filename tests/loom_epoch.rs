@@ -104,6 +104,9 @@ fn concurrent_clone_and_drop() {
             let c = b.clone();
             drop(b);
             c.assert_alive();
+            drop(c);
+            // The deferred drop may run here, racing the main thread's use of `a`.
+            Epoch::collect();
         });
         a.assert_alive();
         drop(a);
@@ -189,6 +192,8 @@ fn weak_upgrade_versus_last_drop() {
             }
         });
         drop(strong);
+        // The deferred drop may run here, racing the other thread's use of its upgrade.
+        Epoch::collect();
         other.join().unwrap();
         Epoch::collect();
         drops.assert_all_once();
