@@ -20,7 +20,8 @@
 //! let b: Shared<reclaim::SyncGc, u64> = Shared::new(1);
 //! let c: Shared<reclaim::RwLockArc, u64> = Shared::new(1);
 //! let d: Shared<reclaim::Leak, u64> = Shared::new(1);
-//! tokio::spawn(async move { assert_eq!(*a + *b + *c + *d, 4) }).await.unwrap();
+//! let e: Shared<reclaim::Epoch, u64> = Shared::new(1);
+//! tokio::spawn(async move { assert_eq!(*a + *b + *c + *d + *e, 5) }).await.unwrap();
 //! # }
 //! ```
 //!

@@ -446,9 +446,15 @@ fn acyclic_for<S: Strategy>(n: usize) -> usize {
     }
 }
 
+#[cfg(feature = "arc")]
 conformance!(arc, reclaim::Arc, thread_safe);
+#[cfg(feature = "rw-lock-arc")]
 conformance!(rw_lock_arc, reclaim::RwLockArc, thread_safe);
+#[cfg(feature = "epoch")]
 conformance!(epoch, reclaim::Epoch, thread_safe);
+#[cfg(feature = "gc")]
 conformance!(gc, reclaim::Gc);
+#[cfg(feature = "sync-gc")]
 conformance!(sync_gc, reclaim::SyncGc, thread_safe);
+#[cfg(feature = "leak")]
 conformance!(leak, reclaim::Leak, thread_safe);

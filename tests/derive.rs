@@ -1,5 +1,14 @@
 //! `#[derive(Trace)]` on user types generic over the strategy: one type, every strategy.
 
+#![cfg(all(
+    feature = "arc",
+    feature = "rw-lock-arc",
+    feature = "epoch",
+    feature = "gc",
+    feature = "sync-gc",
+    feature = "leak"
+))]
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
@@ -122,6 +131,7 @@ fn one_user_type_runs_on_every_strategy() {
         0,
         "RwLockArc leaks the cycles"
     );
+    assert_eq!(exercise::<reclaim::Epoch>(), 0, "Epoch leaks the cycles");
     assert_eq!(exercise::<reclaim::Gc>(), 3, "Gc collects the cycles");
     assert_eq!(
         exercise::<reclaim::SyncGc>(),

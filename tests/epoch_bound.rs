@@ -189,3 +189,49 @@ fn without_a_policy_a_lone_retired_value_waits_until_collect() {
     assert_eq!(Epoch::pending(), 0);
     assert!(ledger.dropped_at(1).is_some());
 }
+
+/// `Epoch::flush` (the park hook) hands a lone retired value on without waiting; the next
+/// flushes on a running thread free it.
+#[test]
+fn flush_hands_a_parked_threads_garbage_on() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc as StdArc;
+
+    #[derive(reclaim::Trace)]
+    struct Flag(#[trace(skip)] StdArc<AtomicBool>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    let dropped = StdArc::new(AtomicBool::new(false));
+    let flag = dropped.clone();
+    // A "worker" retires one value, runs the park hook and exits its work without collecting.
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    let (exit_tx, exit_rx) = std::sync::mpsc::channel::<()>();
+    let worker = std::thread::spawn(move || {
+        drop(reclaim::Shared::<reclaim::Epoch, _>::new(Flag(flag)));
+        reclaim::Epoch::flush();
+        parked_tx.send(()).unwrap();
+        // Stay alive, as a parked worker does: its thread-local bag is never handed on by exit.
+        exit_rx.recv().unwrap();
+    });
+    parked_rx.recv().unwrap();
+    // Another thread's flushes free it: the value is in the global queue, not stranded.
+    for _ in 0..64 {
+        if dropped.load(Ordering::SeqCst) {
+            break;
+        }
+        reclaim::Epoch::flush();
+        let cell = reclaim::Cell::<reclaim::Epoch, u8>::from_value(0);
+        cell.read(|_| ());
+    }
+    let freed = dropped.load(Ordering::SeqCst);
+    exit_tx.send(()).unwrap();
+    worker.join().unwrap();
+    assert!(
+        freed,
+        "the parked thread's garbage was freed by the running thread"
+    );
+}

@@ -1,6 +1,15 @@
 //! Differential tests: random operation sequences on cells give the same observations under
 //! every strategy as under the `RwLockArc` oracle, and every value drops exactly once.
 
+#![cfg(all(
+    feature = "arc",
+    feature = "rw-lock-arc",
+    feature = "epoch",
+    feature = "gc",
+    feature = "sync-gc",
+    feature = "leak"
+))]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
@@ -119,6 +128,11 @@ proptest! {
     #[test]
     fn arc_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
         check::<reclaim::Arc>(&ops)?;
+    }
+
+    #[test]
+    fn epoch_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
+        check::<reclaim::Epoch>(&ops)?;
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub fn run_all(cycles: usize, acyclic: usize) -> Vec<Row> {
     vec![
         check::<reclaim::Arc>(cycles, acyclic),
         check::<reclaim::RwLockArc>(cycles, acyclic),
+        check::<reclaim::Epoch>(cycles, acyclic),
         check::<reclaim::Gc>(cycles, acyclic),
         check::<reclaim::SyncGc>(cycles, acyclic),
         check::<reclaim::Leak>(cycles, acyclic),
@@ -159,6 +160,13 @@ mod tests {
             "acyclic objects go at their last drop"
         );
         assert_eq!(row.leaked, 0);
+    }
+
+    #[test]
+    fn epoch_frees_acyclic_objects_by_collect_at_the_latest_and_leaks_cycles() {
+        let row = check::<reclaim::Epoch>(3, 5);
+        assert_eq!(row.before_collect + row.by_collect, 5);
+        assert_eq!((row.leaked, row.leaked_on_cycles), (6, 6));
     }
 
     #[test]

@@ -70,20 +70,22 @@
 //! **Idle workers.** Garbage deferred on a tokio worker that then parks stays in that worker's
 //! bag, unflushed, until the worker runs again or exits; no other thread can free it, and a
 //! `collect()` elsewhere does not see it. The lever is tokio's `on_thread_park` hook, which runs on
-//! the worker just before it parks:
+//! the worker just before it parks, with [`Epoch::flush`]:
 //!
 //! ```
 //! let runtime = tokio::runtime::Builder::new_multi_thread()
 //!     .worker_threads(2)
-//!     .on_thread_park(reclaim::collect::<reclaim::Epoch>)
+//!     .on_thread_park(reclaim::Epoch::flush)
 //!     .build()
 //!     .unwrap();
 //! # drop(runtime);
 //! ```
 //!
 //! A parking worker then hands its bag to the global queue and frees what the epoch allows; it
-//! costs one atomic load when nothing is pending, and a few flush rounds otherwise (it waits
-//! longer only while another thread stays pinned). The lab's `idle-worker` workload runs with and
+//! costs one atomic load when nothing is pending and one flush otherwise, and never waits (the
+//! full [`Strategy::collect`] could wait for a pinned thread, keeping the worker from new work).
+//! What it hands on is freed by the running threads' policy flushes, which continue while
+//! [`Epoch::pending`] is not zero. The lab's `idle-worker` workload runs with and
 //! without the hook and shows the difference in garbage in flight ([`Epoch::pending`]).
 //!
 //! # Traps
@@ -296,6 +298,24 @@ impl Idle {
 }
 
 impl Epoch {
+    /// One flush round on this thread, never waiting: hands this thread's deferred garbage (and
+    /// any orphans) to the global queue and frees what the epoch allows now.
+    ///
+    /// This is the hook for a worker about to park (`on_thread_park`): it costs one atomic load
+    /// when nothing is pending, and unlike [`Strategy::collect`] it never waits for other threads,
+    /// so a parking worker is not kept from new work. Garbage it hands on is freed by the next
+    /// flushes of running threads.
+    pub fn flush() {
+        if Epoch::pending() == 0 {
+            return;
+        }
+        let guard = cb::pin();
+        adopt_orphans(&guard);
+        guard.flush();
+        drop(guard);
+        reset_local();
+    }
+
     /// Objects retired but not yet dropped, over all threads: the garbage in flight.
     pub fn pending() -> usize {
         // Acquire pairs with the Release increment of `FREED`: every drop counted there was
