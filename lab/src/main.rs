@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     println!("{}", leak_check::table(&rows));
     println!(
         "Each strategy built {} two-node cycles and {} acyclic objects, dropped every handle, \
-         then called collect().",
+         then called collect(). Late and leaked are defined in docs/metrics.md.",
         cli.cycles, cli.acyclic
     );
     ExitCode::SUCCESS
