@@ -35,10 +35,13 @@ pub struct Row {
     pub time: Duration,
 }
 
+/// A tracked node behind a strategy's pointer.
+type Handle<S> = Shared<S, Tracked<Node<S>>>;
+
 /// A node that may point to another.
 #[derive(Trace)]
 pub struct Node<S: Strategy> {
-    next: Cell<S, Option<Shared<S, Tracked<Node<S>>>>>,
+    next: Cell<S, Option<Handle<S>>>,
 }
 
 /// Builds `cycles` two-node cycles and `acyclic` lone objects, releases and drops them, and
@@ -46,7 +49,7 @@ pub struct Node<S: Strategy> {
 pub fn check<S: Strategy>(cycles: usize, acyclic: usize) -> Row
 where
     Tracked<Node<S>>: Shareable<S>,
-    Option<Shared<S, Tracked<Node<S>>>>: Shareable<S>,
+    Option<Handle<S>>: Shareable<S>,
 {
     let ledger = Ledger::new();
     let start = Instant::now();
