@@ -11,3 +11,6 @@ pub mod limitations {}
 
 #[doc = include_str!("../../docs/metrics.md")]
 pub mod metrics {}
+
+#[doc = include_str!("../../docs/testing.md")]
+pub mod testing {}
