@@ -28,7 +28,7 @@
 
 use gc::{Finalize, GcCell};
 
-use super::{strategy_marker, BackEdge, Shareable, Strategy};
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy};
 use crate::trace::{sealed, Trace, Visitor};
 
 /// The `Gc` strategy: rust-gc pointers and cells, confined to one thread. See the
@@ -139,22 +139,7 @@ impl Strategy for Gc {
         visitor.visit_gc(ptr);
     }
 
-    #[inline]
-    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
-        ptr.clone()
-    }
-    #[inline]
-    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
-        Some(weak.clone())
-    }
-    #[inline]
-    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
-        weak.clone()
-    }
-    #[inline]
-    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V) {
-        visitor.visit_gc(weak);
-    }
+    strong_back_edge_ops!();
 
     #[inline]
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {

@@ -15,7 +15,7 @@
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
 
 /// The `Leak` strategy: `&'static T` pointers from leaked boxes. See the [module docs](self).
@@ -65,20 +65,7 @@ impl Strategy for Leak {
     #[inline]
     fn ptr_trace<T: Trace + 'static, V: Visitor>(_: &Self::Ptr<T>, _: &mut V) {}
 
-    #[inline]
-    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
-        ptr
-    }
-    #[inline]
-    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
-        Some(weak)
-    }
-    #[inline]
-    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
-        weak
-    }
-    #[inline]
-    fn weak_trace<T: Trace + 'static, V: Visitor>(_: &Self::WeakPtr<T>, _: &mut V) {}
+    strong_back_edge_ops!();
 
     #[inline]
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {

@@ -57,6 +57,8 @@ pub mod rw_lock_arc;
 #[cfg(feature = "sync-gc")]
 pub mod sync_gc;
 
+#[cfg(any(feature = "rw-lock-arc", feature = "sync-gc"))]
+mod rw_lock_slot;
 #[cfg(any(feature = "arc", feature = "rw-lock-arc"))]
 mod std_arc;
 
@@ -90,6 +92,34 @@ macro_rules! strategy_marker {
 
 #[allow(unused_imports)]
 use strategy_marker;
+
+/// Implements the back-edge half of [`Strategy`] for a strategy whose back-edge is a strong
+/// pointer (`WeakPtr<T> = Ptr<T>`): downgrading clones, upgrading always succeeds, and the
+/// collector traces a back-edge like any pointer.
+#[allow(unused_macros)]
+macro_rules! strong_back_edge_ops {
+    () => {
+        #[inline]
+        fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
+            Self::ptr_clone(ptr)
+        }
+        #[inline]
+        fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
+            Some(Self::ptr_clone(weak))
+        }
+        #[inline]
+        fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
+            Self::ptr_clone(weak)
+        }
+        #[inline]
+        fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V) {
+            Self::ptr_trace(weak, visitor);
+        }
+    };
+}
+
+#[allow(unused_imports)]
+use strong_back_edge_ops;
 
 pub(crate) mod sealed {
     /// Keeps [`Strategy`](super::Strategy) implemented only inside this crate.

@@ -18,8 +18,9 @@
 //! [`Cell::store`]: crate::Cell::store
 //! [`Cell::read`]: crate::Cell::read
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::RwLock;
 
+use super::rw_lock_slot;
 use super::std_arc::std_arc_pointer_ops;
 use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
@@ -48,30 +49,24 @@ impl Strategy for RwLockArc {
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
         RwLock::new(ptr)
     }
-    // A poisoned lock still holds a valid `Arc`: no operation here leaves it half-written.
     #[inline]
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        f(&slot.read().unwrap_or_else(PoisonError::into_inner))
+        rw_lock_slot::read(slot, |ptr| f(ptr))
     }
     #[inline]
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
-        std::sync::Arc::clone(&slot.read().unwrap_or_else(PoisonError::into_inner))
+        rw_lock_slot::load(slot)
     }
     #[inline]
     fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
-        std::mem::replace(
-            &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
-            new,
-        )
+        rw_lock_slot::swap(slot, new)
     }
     #[inline]
     fn slot_rcu<T: Trace + 'static>(
         slot: &Self::Slot<T>,
         mut f: impl FnMut(&T) -> Self::Ptr<T>,
     ) -> Self::Ptr<T> {
-        let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
-        let new = f(&current);
-        std::mem::replace(&mut *current, new)
+        rw_lock_slot::rcu(slot, |ptr| f(ptr))
     }
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}

@@ -26,9 +26,10 @@
 //!   writer holds a cell, the collector treats its owner as reachable instead of waiting.
 //! - Construction needs `T: Send + Sync` (dumpster may drop the value on any thread).
 
-use std::sync::{PoisonError, RwLock, TryLockError};
+use std::sync::{RwLock, TryLockError};
 
-use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::rw_lock_slot;
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy, ThreadSafe};
 use crate::trace::{sealed, Trace, Visitor};
 
 /// The `SyncGc` strategy: `dumpster::sync::Gc` pointers and traceable `RwLock` cells. See the
@@ -129,51 +130,30 @@ impl Strategy for SyncGc {
         visitor.visit_sync_gc(ptr);
     }
 
-    #[inline]
-    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T> {
-        ptr.clone()
-    }
-    #[inline]
-    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>> {
-        Some(weak.clone())
-    }
-    #[inline]
-    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T> {
-        weak.clone()
-    }
-    #[inline]
-    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V) {
-        visitor.visit_sync_gc(weak);
-    }
+    strong_back_edge_ops!();
 
     #[inline]
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
         RwLock::new(ptr)
     }
-    // A poisoned lock still holds a valid `Gc`: no operation here leaves it half-written.
     #[inline]
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        f(&slot.read().unwrap_or_else(PoisonError::into_inner).0)
+        rw_lock_slot::read(slot, |ptr| f(&ptr.0))
     }
     #[inline]
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
-        slot.read().unwrap_or_else(PoisonError::into_inner).clone()
+        rw_lock_slot::load(slot)
     }
     #[inline]
     fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
-        std::mem::replace(
-            &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
-            new,
-        )
+        rw_lock_slot::swap(slot, new)
     }
     #[inline]
     fn slot_rcu<T: Trace + 'static>(
         slot: &Self::Slot<T>,
         mut f: impl FnMut(&T) -> Self::Ptr<T>,
     ) -> Self::Ptr<T> {
-        let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
-        let new = f(&current.0);
-        std::mem::replace(&mut *current, new)
+        rw_lock_slot::rcu(slot, |ptr| f(&ptr.0))
     }
     // Never block the collector: a cell held by a writer makes its owner count as reachable.
     #[inline]
