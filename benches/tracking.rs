@@ -9,6 +9,8 @@
 //! - `tracking-channel/*`: a small workload: one tokio task broadcasts messages over bounded
 //!   channels to 4 consumer tasks (current-thread runtime); per message, the time of the
 //!   whole exchange. The tracked version runs the full protocol (consumers, ticks).
+//! - `tracking-clock/*`: one reading of the ledger's clock (ns since the ledger was made)
+//!   against `Instant::elapsed` from a start instant, the std way to read the same figure.
 //!
 //! Each tracked batch uses a fresh ledger (its records grow with every object); making and
 //! dropping the ledger is outside the timed region, allocating its record chunks inside.
@@ -238,6 +240,15 @@ fn channel(c: &mut Criterion) {
     group.finish();
 }
 
+fn clock(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tracking-clock");
+    let start = Instant::now();
+    group.bench_function("instant", |b| b.iter(|| black_box(start.elapsed())));
+    let ledger = Ledger::new();
+    group.bench_function("ledger", |b| b.iter(|| black_box(ledger.elapsed_ns())));
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(40)
@@ -248,6 +259,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = lifecycle, fanout, operations, channel
+    targets = lifecycle, fanout, operations, channel, clock
 }
 criterion_main!(benches);
