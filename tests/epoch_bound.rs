@@ -194,6 +194,7 @@ fn without_a_policy_a_lone_retired_value_waits_until_collect() {
 /// flushes on a running thread free it.
 #[test]
 fn flush_hands_a_parked_threads_garbage_on() {
+    let _serial = serial();
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc as StdArc;
 
