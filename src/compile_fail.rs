@@ -86,3 +86,29 @@
 //! }
 //! spawn(Shared::<reclaim::Arc, u64>::new(1));
 //! ```
+//!
+//! `#[derive(Trace)]` rejects unions (the active field is unknown) and unknown options:
+//!
+//! ```compile_fail
+//! #[derive(reclaim::Trace)]
+//! union Either {
+//!     a: u32,
+//!     b: f32,
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! #[derive(reclaim::Trace)]
+//! struct Typo {
+//!     #[trace(skipp)]
+//!     a: u32,
+//! }
+//! ```
+//!
+//! ```
+//! #[derive(reclaim::Trace)]
+//! struct Fine {
+//!     #[trace(skip)]
+//!     a: std::sync::Mutex<u32>,
+//! }
+//! ```
