@@ -95,6 +95,7 @@
 //!     a: u32,
 //!     b: f32,
 //! }
+//! let _ = Either { a: 1 };
 //! ```
 //!
 //! ```compile_fail
@@ -103,6 +104,7 @@
 //!     #[trace(skipp)]
 //!     a: u32,
 //! }
+//! let _ = Typo { a: 1 };
 //! ```
 //!
 //! ```
@@ -111,4 +113,6 @@
 //!     #[trace(skip)]
 //!     a: std::sync::Mutex<u32>,
 //! }
+//! let fine = Fine { a: std::sync::Mutex::new(1) };
+//! assert_eq!(*fine.a.lock().unwrap(), 1);
 //! ```
