@@ -35,7 +35,8 @@ use crate::trace::{Trace, Visitor};
 /// ```
 ///
 /// Do not write to a cell from inside its own `read` closure: `RwLockArc` and `SyncGc` cells
-/// are locks and would deadlock.
+/// are locks and would deadlock, and a `Gc` cell (a `GcCell`, borrowed while the closure runs)
+/// panics.
 pub struct Cell<S: Strategy, T: Trace + 'static> {
     slot: S::Slot<T>,
     _marker: PhantomData<*const T>,

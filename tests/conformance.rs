@@ -458,3 +458,64 @@ conformance!(gc, reclaim::Gc);
 conformance!(sync_gc, reclaim::SyncGc, thread_safe);
 #[cfg(feature = "leak")]
 conformance!(leak, reclaim::Leak, thread_safe);
+
+/// `Gc` runs a read closure under the cell's shared borrow: a collection inside the closure
+/// still traces the cell, and a store into the same cell panics instead of freeing the value
+/// being read.
+#[cfg(feature = "gc")]
+mod gc_read_under_borrow {
+    use super::*;
+
+    type S = reclaim::Gc;
+
+    #[derive(Trace)]
+    struct Holder {
+        cell: Cell<S, Versioned>,
+    }
+
+    fn holder(detector: &StdArc<Detector>) -> Shared<S, Holder> {
+        Shared::new(Holder {
+            cell: Cell::new(Shared::new(Versioned {
+                value: 7,
+                check: !7,
+                probe: Some(detector.probe(0)),
+            })),
+        })
+    }
+
+    #[test]
+    fn a_collection_inside_read_keeps_the_value() {
+        let detector = Detector::new(1);
+        let holder = holder(&detector);
+        let seen = holder.cell.read(|v| {
+            S::collect();
+            assert_eq!(detector.total(), 0, "collected while being read");
+            (v.value, v.check)
+        });
+        assert_eq!(seen, (7, !7));
+        drop(holder);
+        S::collect();
+        assert_eq!(detector.total(), 1);
+    }
+
+    #[test]
+    fn a_store_into_the_cell_being_read_panics() {
+        let detector = Detector::new(1);
+        let holder = holder(&detector);
+        let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            holder.cell.read(|_| {
+                holder.cell.store(Shared::new(Versioned {
+                    value: 8,
+                    check: !8,
+                    probe: None,
+                }))
+            })
+        }));
+        assert!(stored.is_err(), "the store inside read went through");
+        assert_eq!(holder.cell.read(|v| (v.value, v.check)), (7, !7));
+        assert_eq!(detector.total(), 0);
+        drop(holder);
+        S::collect();
+        assert_eq!(detector.total(), 1);
+    }
+}

@@ -145,12 +145,11 @@ impl Strategy for Gc {
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
         GcCell::new(ptr)
     }
-    // Reads clone the pointer out (a non-atomic root count) instead of holding the cell's
-    // borrow, so the closure may store into the same cell.
+    // The closure runs under the cell's shared borrow: a store into the same cell from inside
+    // it panics (`GcCell` is already borrowed) rather than freeing the value being read.
     #[inline]
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        let ptr = slot.borrow().clone();
-        f(&ptr.0)
+        f(&slot.borrow().0)
     }
     #[inline]
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {

@@ -1,0 +1,484 @@
+//! What the wrappers cost: each strategy's handle operations against the raw crate it wraps,
+//! as ratios measured in one process, interleaved, median of repetitions.
+//!
+//! ```text
+//! cargo bench --bench overhead              # every pair
+//! cargo bench --bench overhead -- cell-read # the pairs whose name contains "cell-read"
+//! ```
+//!
+//! Each pair runs a batch of the raw operation and a batch of the wrapped one, in alternating
+//! order, `REPS` times; the batch size is calibrated so a raw batch takes about 2 ms. The ratio
+//! is wrapped ÷ raw time per repetition; the table gives its median and quartiles, the median
+//! ns per operation of each side, and the target it is held to.
+//!
+//! - `clone-drop`: clone a pointer and drop the clone.
+//! - `deref`: read the value through a pointer.
+//! - `cell-read`: read the value in a cell without keeping a pointer (`Cell::read`).
+//! - `cell-store`: allocate a value and store it in a cell, releasing the old one.
+//! - `epoch-read-vs-arc-clone`: `Epoch`'s `Cell::read` against cloning and dropping a std
+//!   `Arc`, what a refcounted read pays (target ≤ 0.6: reads must not pay a refcount RMW);
+//!   `-2-threads`: the same with two threads reading one cell, or cloning one `Arc`, at once.
+//!
+//! The raw side is the crate a strategy wraps, used the way its own docs show: std `Arc` and
+//! `arc_swap::ArcSwap` for `Arc`; std `Arc` and `RwLock<Arc<T>>` for `RwLockArc`;
+//! `crossbeam_epoch::Atomic` read under a pin, and `swap` plus `defer_destroy`, for `Epoch`
+//! (crossbeam-epoch has no shared pointer, so `Epoch`'s clone and deref have no raw pair);
+//! `gc::Gc` and `GcCell` for `Gc`; `dumpster::sync::Gc` in a `RwLock` for `SyncGc`; a
+//! `&'static T` and an `AtomicPtr` for `Leak` (whose store is left out: it never frees, so a
+//! loop of stores only grows the heap).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
+use reclaim::{Cell, Shared};
+
+/// Repetitions of each pair.
+const REPS: usize = 31;
+/// The raw batch's calibrated duration.
+const BATCH: Duration = Duration::from_millis(2);
+
+/// Runs an operation `n` times.
+type Batch = Box<dyn FnMut(u64)>;
+
+struct Pair {
+    name: String,
+    target: f64,
+    raw: Batch,
+    wrapped: Batch,
+}
+
+fn pair(op: &str, strategy: &str, target: f64, raw: Batch, wrapped: Batch) -> Pair {
+    Pair {
+        name: format!("{op}/{strategy}"),
+        target,
+        raw,
+        wrapped,
+    }
+}
+
+/// The wrapper ÷ raw target of BLUEPRINT §7.
+const WRAPPER: f64 = 1.05;
+
+fn clone_drop() -> Vec<Pair> {
+    macro_rules! clone_drop {
+        ($raw:expr, $wrapped:expr) => {{
+            let (raw, wrapped) = ($raw, $wrapped);
+            let raw: Batch = Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(raw.clone());
+                }
+            });
+            let wrapped: Batch = Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(wrapped.clone());
+                }
+            });
+            (raw, wrapped)
+        }};
+    }
+    let (a, b) = clone_drop!(
+        std::sync::Arc::new(1u64),
+        Shared::<reclaim::Arc, u64>::new(1)
+    );
+    let (c, d) = clone_drop!(
+        std::sync::Arc::new(1u64),
+        Shared::<reclaim::RwLockArc, u64>::new(1)
+    );
+    let (e, f) = clone_drop!(gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1));
+    let (g, h) = clone_drop!(
+        dumpster::sync::Gc::new(1u64),
+        Shared::<reclaim::SyncGc, u64>::new(1)
+    );
+    let (i, j) = clone_drop!(
+        &*Box::leak(Box::new(1u64)),
+        Shared::<reclaim::Leak, u64>::new(1)
+    );
+    vec![
+        pair("clone-drop", "Arc", WRAPPER, a, b),
+        pair("clone-drop", "RwLockArc", WRAPPER, c, d),
+        pair("clone-drop", "Gc", WRAPPER, e, f),
+        pair("clone-drop", "SyncGc", WRAPPER, g, h),
+        pair("clone-drop", "Leak", WRAPPER, i, j),
+    ]
+}
+
+fn deref() -> Vec<Pair> {
+    macro_rules! deref {
+        ($raw:expr, $wrapped:expr) => {{
+            let (raw, wrapped) = ($raw, $wrapped);
+            let raw: Batch = Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&raw));
+                }
+            });
+            let wrapped: Batch = Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&wrapped));
+                }
+            });
+            (raw, wrapped)
+        }};
+    }
+    let (a, b) = deref!(
+        std::sync::Arc::new(1u64),
+        Shared::<reclaim::Arc, u64>::new(1)
+    );
+    let (c, d) = deref!(gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1));
+    let (e, f) = deref!(
+        dumpster::sync::Gc::new(1u64),
+        Shared::<reclaim::SyncGc, u64>::new(1)
+    );
+    let (g, h) = deref!(
+        &*Box::leak(Box::new(1u64)),
+        Shared::<reclaim::Leak, u64>::new(1)
+    );
+    vec![
+        pair("deref", "Arc", WRAPPER, a, b),
+        pair("deref", "Gc", WRAPPER, c, d),
+        pair("deref", "SyncGc", WRAPPER, e, f),
+        pair("deref", "Leak", WRAPPER, g, h),
+    ]
+}
+
+/// A batch of `Cell::read` on a cell of strategy `S`.
+fn cell_read<S: reclaim::Strategy>() -> Batch
+where
+    u64: reclaim::Shareable<S>,
+{
+    let cell = Cell::<S, u64>::from_value(1);
+    Box::new(move |n| {
+        for _ in 0..n {
+            black_box(black_box(&cell).read(|v| *v));
+        }
+    })
+}
+
+fn cell_reads() -> Vec<Pair> {
+    let swap = arc_swap::ArcSwap::from_pointee(1u64);
+    let lock = RwLock::new(std::sync::Arc::new(1u64));
+    let atomic = crossbeam_epoch::Atomic::new(1u64);
+    let gc_cell = gc::GcCell::new(gc::Gc::new(1u64));
+    let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(1u64));
+    let ptr = AtomicPtr::new(Box::leak(Box::new(1u64)));
+    vec![
+        pair(
+            "cell-read",
+            "Arc",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&swap).load());
+                }
+            }),
+            cell_read::<reclaim::Arc>(),
+        ),
+        pair(
+            "cell-read",
+            "RwLockArc",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&lock).read().unwrap());
+                }
+            }),
+            cell_read::<reclaim::RwLockArc>(),
+        ),
+        pair(
+            "cell-read",
+            "Epoch",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let guard = crossbeam_epoch::pin();
+                    let current = black_box(&atomic).load(Ordering::Acquire, &guard);
+                    // SAFETY: the atomic is never null and never retired in this bench.
+                    black_box(unsafe { *current.deref() });
+                }
+            }),
+            cell_read::<reclaim::Epoch>(),
+        ),
+        pair(
+            "cell-read",
+            "Gc",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&gc_cell).borrow());
+                }
+            }),
+            cell_read::<reclaim::Gc>(),
+        ),
+        pair(
+            "cell-read",
+            "SyncGc",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(**black_box(&dumpster_lock).read().unwrap());
+                }
+            }),
+            cell_read::<reclaim::SyncGc>(),
+        ),
+        pair(
+            "cell-read",
+            "Leak",
+            WRAPPER,
+            Box::new(move |n| {
+                for _ in 0..n {
+                    // SAFETY: the pointer came from `Box::leak` and is never freed.
+                    black_box(unsafe { *black_box(&ptr).load(Ordering::Acquire) });
+                }
+            }),
+            cell_read::<reclaim::Leak>(),
+        ),
+    ]
+}
+
+/// A batch of `Cell::store` of a fresh value on a cell of strategy `S`.
+fn cell_store<S: reclaim::Strategy>() -> Batch
+where
+    u64: reclaim::Shareable<S>,
+{
+    let cell = Cell::<S, u64>::from_value(0);
+    Box::new(move |n| {
+        for i in 0..n {
+            black_box(&cell).store(Shared::new(i));
+        }
+    })
+}
+
+fn cell_stores() -> Vec<Pair> {
+    let swap = arc_swap::ArcSwap::from_pointee(0u64);
+    let lock = RwLock::new(std::sync::Arc::new(0u64));
+    let atomic = crossbeam_epoch::Atomic::new(0u64);
+    let gc_cell = gc::GcCell::new(gc::Gc::new(0u64));
+    let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(0u64));
+    vec![
+        pair(
+            "cell-store",
+            "Arc",
+            WRAPPER,
+            Box::new(move |n| {
+                for i in 0..n {
+                    black_box(&swap).store(std::sync::Arc::new(i));
+                }
+            }),
+            cell_store::<reclaim::Arc>(),
+        ),
+        pair(
+            "cell-store",
+            "RwLockArc",
+            WRAPPER,
+            Box::new(move |n| {
+                for i in 0..n {
+                    let new = std::sync::Arc::new(i);
+                    let old = std::mem::replace(&mut *black_box(&lock).write().unwrap(), new);
+                    drop(old);
+                }
+            }),
+            cell_store::<reclaim::RwLockArc>(),
+        ),
+        pair(
+            "cell-store",
+            "Epoch",
+            WRAPPER,
+            Box::new(move |n| {
+                for i in 0..n {
+                    let guard = crossbeam_epoch::pin();
+                    let new = crossbeam_epoch::Owned::new(i);
+                    let old = black_box(&atomic).swap(new, Ordering::AcqRel, &guard);
+                    // SAFETY: `old` left the atomic; readers that still see it are pinned.
+                    unsafe { guard.defer_destroy(old) };
+                }
+            }),
+            cell_store::<reclaim::Epoch>(),
+        ),
+        pair(
+            "cell-store",
+            "Gc",
+            WRAPPER,
+            Box::new(move |n| {
+                for i in 0..n {
+                    let new = gc::Gc::new(i);
+                    let old = std::mem::replace(&mut *black_box(&gc_cell).borrow_mut(), new);
+                    drop(old);
+                }
+            }),
+            cell_store::<reclaim::Gc>(),
+        ),
+        pair(
+            "cell-store",
+            "SyncGc",
+            WRAPPER,
+            Box::new(move |n| {
+                for i in 0..n {
+                    let new = dumpster::sync::Gc::new(i);
+                    let old =
+                        std::mem::replace(&mut *black_box(&dumpster_lock).write().unwrap(), new);
+                    drop(old);
+                }
+            }),
+            cell_store::<reclaim::SyncGc>(),
+        ),
+    ]
+}
+
+/// Runs `op(n)` on this thread and on a second one at once.
+fn on_two_threads(op: impl Fn(u64) + Send + Sync + 'static) -> Batch {
+    Box::new(move |n| {
+        std::thread::scope(|s| {
+            s.spawn(|| op(n));
+            op(n);
+        })
+    })
+}
+
+fn epoch_read_vs_arc_clone() -> Vec<Pair> {
+    let arc_clone = |arc: std::sync::Arc<u64>| {
+        move |n| {
+            for _ in 0..n {
+                let clone = black_box(&arc).clone();
+                black_box(*clone);
+            }
+        }
+    };
+    let epoch_read = || {
+        let cell = Cell::<reclaim::Epoch, u64>::from_value(1);
+        move |n| {
+            for _ in 0..n {
+                black_box(black_box(&cell).read(|v| *v));
+            }
+        }
+    };
+    vec![
+        pair(
+            "epoch-read-vs-arc-clone",
+            "Epoch",
+            0.6,
+            Box::new(arc_clone(std::sync::Arc::new(1))),
+            Box::new(epoch_read()),
+        ),
+        pair(
+            "epoch-read-vs-arc-clone-2-threads",
+            "Epoch",
+            0.6,
+            on_two_threads(arc_clone(std::sync::Arc::new(1))),
+            on_two_threads(epoch_read()),
+        ),
+    ]
+}
+
+/// What one pair measured.
+struct Outcome {
+    name: String,
+    target: f64,
+    raw_ns: f64,
+    wrapped_ns: f64,
+    ratio: [f64; 3],
+}
+
+fn time(batch: &mut Batch, n: u64) -> Duration {
+    let start = Instant::now();
+    batch(n);
+    start.elapsed()
+}
+
+/// The batch size at which `batch` takes about `BATCH`.
+fn calibrate(batch: &mut Batch) -> u64 {
+    let mut n = 1_000;
+    loop {
+        let took = time(batch, n);
+        if took >= BATCH / 4 || n >= 1 << 30 {
+            let scale = BATCH.as_secs_f64() / took.as_secs_f64().max(1e-9);
+            return ((n as f64 * scale) as u64).max(1);
+        }
+        n *= 4;
+    }
+}
+
+/// The 25th, 50th and 75th percentiles.
+fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    [at(0.25), at(0.5), at(0.75)]
+}
+
+fn measure(mut pair: Pair) -> Outcome {
+    let n = calibrate(&mut pair.raw);
+    // Warm both sides once.
+    time(&mut pair.raw, n);
+    time(&mut pair.wrapped, n);
+    let (mut raw, mut wrapped, mut ratios) = (vec![], vec![], vec![]);
+    for rep in 0..REPS {
+        let (r, w) = if rep % 2 == 0 {
+            let r = time(&mut pair.raw, n);
+            (r, time(&mut pair.wrapped, n))
+        } else {
+            let w = time(&mut pair.wrapped, n);
+            (time(&mut pair.raw, n), w)
+        };
+        let per_op = |d: Duration| d.as_secs_f64() * 1e9 / n as f64;
+        raw.push(per_op(r));
+        wrapped.push(per_op(w));
+        ratios.push(w.as_secs_f64() / r.as_secs_f64());
+    }
+    Outcome {
+        name: pair.name,
+        target: pair.target,
+        raw_ns: quartiles(raw)[1],
+        wrapped_ns: quartiles(wrapped)[1],
+        ratio: quartiles(ratios),
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else is a filter on the pair names.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let pairs = [
+        clone_drop(),
+        deref(),
+        cell_reads(),
+        cell_stores(),
+        epoch_read_vs_arc_clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| filter.is_empty() || filter.iter().any(|f| p.name.contains(f.as_str())));
+
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "operation/strategy",
+        "raw ns/op",
+        "wrapped ns/op",
+        "ratio (median)",
+        "ratio q1–q3",
+        "target",
+        "meets",
+    ]);
+    for pair in pairs {
+        let o = measure(pair);
+        eprintln!("measured {}", o.name);
+        let right = |s: String| Col::new(s).set_alignment(CellAlignment::Right);
+        table.add_row(vec![
+            Col::new(&o.name),
+            right(format!("{:.2}", o.raw_ns)),
+            right(format!("{:.2}", o.wrapped_ns)),
+            right(format!("{:.3}", o.ratio[1])),
+            right(format!("{:.3}–{:.3}", o.ratio[0], o.ratio[2])),
+            right(format!("≤ {:.2}", o.target)),
+            Col::new(if o.ratio[1] <= o.target { "yes" } else { "no" }),
+        ]);
+    }
+    println!("{table}");
+    println!(
+        "ratio = wrapped ÷ raw time per repetition; {REPS} repetitions, interleaved; \
+         the raw batch is calibrated to about {} ms.",
+        BATCH.as_millis()
+    );
+}
