@@ -14,3 +14,6 @@ pub mod metrics {}
 
 #[doc = include_str!("../../docs/testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("../../docs/performance.md")]
+pub mod performance {}
