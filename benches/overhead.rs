@@ -336,6 +336,36 @@ fn on_two_threads(op: impl Fn(u64) + Send + Sync + 'static) -> Batch {
     })
 }
 
+/// `Epoch` stores on two threads at once, each into a cell of its own: what the wrapper shares
+/// between threads when their data is not shared.
+fn epoch_stores_on_two_threads() -> Vec<Pair> {
+    let raw = |n| {
+        let atomic = crossbeam_epoch::Atomic::new(0u64);
+        for i in 0..n {
+            let guard = crossbeam_epoch::pin();
+            let old =
+                black_box(&atomic).swap(crossbeam_epoch::Owned::new(i), Ordering::AcqRel, &guard);
+            // SAFETY: `old` left the atomic; readers that still see it are pinned.
+            unsafe { guard.defer_destroy(old) };
+        }
+        // SAFETY: no other thread can reach the atomic any more.
+        drop(unsafe { atomic.into_owned() });
+    };
+    let wrapped = |n| {
+        let cell = Cell::<reclaim::Epoch, u64>::from_value(0);
+        for i in 0..n {
+            black_box(&cell).store(Shared::new(i));
+        }
+    };
+    vec![pair(
+        "cell-store-2-threads",
+        "Epoch",
+        WRAPPER,
+        on_two_threads(raw),
+        on_two_threads(wrapped),
+    )]
+}
+
 fn epoch_read_vs_arc_clone() -> Vec<Pair> {
     let arc_clone = |arc: std::sync::Arc<u64>| {
         move |n| {
@@ -445,6 +475,7 @@ fn main() {
         deref(),
         cell_reads(),
         cell_stores(),
+        epoch_stores_on_two_threads(),
         epoch_read_vs_arc_clone(),
     ]
     .into_iter()

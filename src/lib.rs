@@ -123,6 +123,8 @@ pub mod leaks;
 mod loom;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(any(feature = "epoch", feature = "metrics"))]
+mod padded;
 mod shared;
 pub mod strategy;
 mod trace;

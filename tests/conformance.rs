@@ -438,6 +438,8 @@ macro_rules! conformance {
 }
 
 /// Expected reclaimed count for `n` acyclic objects under `S`.
+// Only the thread-safe scenarios use it; a build with `gc` alone has none.
+#[allow(dead_code)]
 fn acyclic_for<S: Strategy>(n: usize) -> usize {
     if frees::<S>() {
         n

@@ -23,6 +23,7 @@ use super::leaks::LeakBuilder;
 use super::memory;
 use super::pauses::{CollectPause, PauseRecorder};
 use super::result::Report;
+use crate::padded::Padded;
 use crate::strategy::Strategy;
 
 /// The id the ledger gave a tracked object, unique within one ledger. Threads take ids in
@@ -128,12 +129,6 @@ const GEN_CHUNK_BITS: u32 = 10;
 const GEN_CHUNKS: usize = 1 << 12;
 /// Distinct labels a ledger keeps; further labels share the last slot.
 const MAX_LABELS: usize = 1024;
-
-/// Keeps a value on its own cache lines, so counters written by different threads do not
-/// share one.
-#[repr(align(128))]
-#[derive(Default)]
-struct Padded<T>(T);
 
 /// One object's record. 64 bytes, one cache line: objects used by different threads do not
 /// share a line.

@@ -133,6 +133,7 @@ use crossbeam_epoch::{self as cb, Atomic, Guard};
 
 use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
 use crate::loom::{fence, local_key, yield_now, AtomicUsize};
+use crate::padded::Padded;
 use crate::trace::{Trace, Visitor};
 
 /// The `Epoch` strategy: reference-counted pointers freed through crossbeam-epoch, cells read
@@ -240,9 +241,59 @@ impl Default for FlushPolicy {
 /// The installed policy, packed as `deferrals << 32 | operations`.
 static POLICY: AtomicU64 = AtomicU64::new(FlushPolicy::DEFAULT.pack());
 /// Objects handed to the epoch so far.
-static DEFERRED: StatCounter = StatCounter::new(0);
+static DEFERRED: Striped = Striped::new();
 /// Deferred drops run so far.
-static FREED: StatCounter = StatCounter::new(0);
+static FREED: Striped = Striped::new();
+
+/// Shards of a [`Striped`] count.
+const SHARDS: usize = 16;
+
+/// A process-wide count split over cache-padded shards, one per thread (threads past `SHARDS`
+/// share), so threads that retire and free at once do not contend for one cache line. Readers
+/// sum the shards.
+struct Striped {
+    shards: [Padded<StatCounter>; SHARDS],
+}
+
+impl Striped {
+    const fn new() -> Self {
+        Striped {
+            shards: [const { Padded(StatCounter::new(0)) }; SHARDS],
+        }
+    }
+
+    /// Counts one, in this thread's shard.
+    #[inline]
+    fn increment(&self, ordering: Ordering) {
+        self.shards[shard()].0.fetch_add(1, ordering);
+    }
+
+    /// The count: the sum of the shards, each loaded with `ordering`.
+    fn sum(&self, ordering: Ordering) -> usize {
+        self.shards
+            .iter()
+            .fold(0, |sum, shard| sum.wrapping_add(shard.0.load(ordering)))
+    }
+}
+
+/// This thread's shard of every [`Striped`] count.
+#[inline]
+fn shard() -> usize {
+    /// Shards handed out so far.
+    static NEXT: StatCounter = StatCounter::new(0);
+    std::thread_local! {
+        static SHARD: StdCell<usize> = const { StdCell::new(usize::MAX) };
+    }
+    SHARD
+        .try_with(|shard| {
+            if shard.get() == usize::MAX {
+                // Relaxed: only spreads threads over the shards.
+                shard.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
+            }
+            shard.get()
+        })
+        .unwrap_or(0)
+}
 
 /// How long `collect` keeps trying while no round frees anything.
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -318,11 +369,11 @@ impl Epoch {
 
     /// Objects retired but not yet dropped, over all threads: the garbage in flight.
     pub fn pending() -> usize {
-        // Acquire pairs with the Release increment of `FREED`: every drop counted there was
-        // deferred, and counted in `DEFERRED`, before it, so the load below sees that count.
-        let freed = FREED.load(Ordering::Acquire);
-        // Relaxed: a statistic; the Acquire above already orders it after `freed`.
-        let deferred = DEFERRED.load(Ordering::Relaxed);
+        // Acquire pairs with the Release increments of `FREED`: every drop counted there was
+        // deferred, and counted in `DEFERRED`, before it, so the loads below see those counts.
+        let freed = FREED.sum(Ordering::Acquire);
+        // Relaxed: a statistic; the Acquire loads above already order these after them.
+        let deferred = DEFERRED.sum(Ordering::Relaxed);
         deferred.saturating_sub(freed)
     }
 
@@ -562,7 +613,7 @@ impl Retired {
         impl Drop for Freed {
             fn drop(&mut self) {
                 // Release pairs with the Acquire load in `Epoch::pending`.
-                FREED.fetch_add(1, Ordering::Release);
+                FREED.increment(Ordering::Release);
             }
         }
         let _freed = Freed;
@@ -649,7 +700,7 @@ impl Drop for Running {
 /// once), and the caller has done an Acquire fence after it.
 unsafe fn retire<T>(ptr: NonNull<Inner<T>>, guard: &Guard) {
     // Relaxed: a statistic; `Epoch::pending` orders its loads through `FREED`.
-    DEFERRED.fetch_add(1, Ordering::Relaxed);
+    DEFERRED.increment(Ordering::Relaxed);
     let running_origin = LOCAL
         .try_with(|local| (local.running.get() > 0).then(|| local.origin.get()))
         .ok()
@@ -890,14 +941,14 @@ impl Strategy for Epoch {
                 markers += 1;
             }
             // Relaxed: only compared with the count after this round.
-            let before = FREED.load(Ordering::Relaxed);
+            let before = FREED.sum(Ordering::Relaxed);
             // Each round pins anew, so this thread never holds the epoch back.
             let guard = cb::pin();
             adopt_orphans(&guard);
             guard.flush();
             drop(guard);
             // Relaxed: as above. A marker freed counts as progress too.
-            if FREED.load(Ordering::Relaxed) != before || own_pending() == 0 {
+            if FREED.sum(Ordering::Relaxed) != before || own_pending() == 0 {
                 idle.reset();
             } else if !idle.wait(PATIENCE) {
                 break;
