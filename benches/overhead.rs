@@ -62,84 +62,78 @@ fn pair(op: &str, strategy: &str, target: f64, raw: Batch, wrapped: Batch) -> Pa
 /// The wrapper ÷ raw target of BLUEPRINT §7.
 const WRAPPER: f64 = 1.05;
 
+/// A batch that evaluates `$body` once per iteration (`$i`, from 0) and passes the result to
+/// `black_box`; the variables it names are moved in.
+macro_rules! batch {
+    (|$i:pat_param| $body:expr) => {
+        Box::new(move |n: u64| {
+            for $i in 0..n {
+                black_box($body);
+            }
+        }) as Batch
+    };
+}
+
 fn clone_drop() -> Vec<Pair> {
     macro_rules! clone_drop {
-        ($raw:expr, $wrapped:expr) => {{
+        ($strategy:literal, $raw:expr, $wrapped:expr) => {{
             let (raw, wrapped) = ($raw, $wrapped);
-            let raw: Batch = Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(raw.clone());
-                }
-            });
-            let wrapped: Batch = Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(wrapped.clone());
-                }
-            });
-            (raw, wrapped)
+            let raw = batch!(|_| black_box(&raw).clone());
+            let wrapped = batch!(|_| black_box(&wrapped).clone());
+            pair("clone-drop", $strategy, WRAPPER, raw, wrapped)
         }};
     }
-    let (a, b) = clone_drop!(
-        std::sync::Arc::new(1u64),
-        Shared::<reclaim::Arc, u64>::new(1)
-    );
-    let (c, d) = clone_drop!(
-        std::sync::Arc::new(1u64),
-        Shared::<reclaim::RwLockArc, u64>::new(1)
-    );
-    let (e, f) = clone_drop!(gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1));
-    let (g, h) = clone_drop!(
-        dumpster::sync::Gc::new(1u64),
-        Shared::<reclaim::SyncGc, u64>::new(1)
-    );
-    let (i, j) = clone_drop!(
-        &*Box::leak(Box::new(1u64)),
-        Shared::<reclaim::Leak, u64>::new(1)
-    );
     vec![
-        pair("clone-drop", "Arc", WRAPPER, a, b),
-        pair("clone-drop", "RwLockArc", WRAPPER, c, d),
-        pair("clone-drop", "Gc", WRAPPER, e, f),
-        pair("clone-drop", "SyncGc", WRAPPER, g, h),
-        pair("clone-drop", "Leak", WRAPPER, i, j),
+        clone_drop!(
+            "Arc",
+            std::sync::Arc::new(1u64),
+            Shared::<reclaim::Arc, u64>::new(1)
+        ),
+        clone_drop!(
+            "RwLockArc",
+            std::sync::Arc::new(1u64),
+            Shared::<reclaim::RwLockArc, u64>::new(1)
+        ),
+        clone_drop!("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
+        clone_drop!(
+            "SyncGc",
+            dumpster::sync::Gc::new(1u64),
+            Shared::<reclaim::SyncGc, u64>::new(1)
+        ),
+        clone_drop!(
+            "Leak",
+            &*Box::leak(Box::new(1u64)),
+            Shared::<reclaim::Leak, u64>::new(1)
+        ),
     ]
 }
 
 fn deref() -> Vec<Pair> {
     macro_rules! deref {
-        ($raw:expr, $wrapped:expr) => {{
+        ($strategy:literal, $raw:expr, $wrapped:expr) => {{
             let (raw, wrapped) = ($raw, $wrapped);
-            let raw: Batch = Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&raw));
-                }
-            });
-            let wrapped: Batch = Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&wrapped));
-                }
-            });
-            (raw, wrapped)
+            let raw = batch!(|_| **black_box(&raw));
+            let wrapped = batch!(|_| **black_box(&wrapped));
+            pair("deref", $strategy, WRAPPER, raw, wrapped)
         }};
     }
-    let (a, b) = deref!(
-        std::sync::Arc::new(1u64),
-        Shared::<reclaim::Arc, u64>::new(1)
-    );
-    let (c, d) = deref!(gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1));
-    let (e, f) = deref!(
-        dumpster::sync::Gc::new(1u64),
-        Shared::<reclaim::SyncGc, u64>::new(1)
-    );
-    let (g, h) = deref!(
-        &*Box::leak(Box::new(1u64)),
-        Shared::<reclaim::Leak, u64>::new(1)
-    );
     vec![
-        pair("deref", "Arc", WRAPPER, a, b),
-        pair("deref", "Gc", WRAPPER, c, d),
-        pair("deref", "SyncGc", WRAPPER, e, f),
-        pair("deref", "Leak", WRAPPER, g, h),
+        deref!(
+            "Arc",
+            std::sync::Arc::new(1u64),
+            Shared::<reclaim::Arc, u64>::new(1)
+        ),
+        deref!("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
+        deref!(
+            "SyncGc",
+            dumpster::sync::Gc::new(1u64),
+            Shared::<reclaim::SyncGc, u64>::new(1)
+        ),
+        deref!(
+            "Leak",
+            &*Box::leak(Box::new(1u64)),
+            Shared::<reclaim::Leak, u64>::new(1)
+        ),
     ]
 }
 
@@ -149,11 +143,7 @@ where
     u64: reclaim::Shareable<S>,
 {
     let cell = Cell::<S, u64>::from_value(1);
-    Box::new(move |n| {
-        for _ in 0..n {
-            black_box(black_box(&cell).read(|v| *v));
-        }
-    })
+    batch!(|_| black_box(&cell).read(|v| *v))
 }
 
 fn cell_reads() -> Vec<Pair> {
@@ -162,78 +152,39 @@ fn cell_reads() -> Vec<Pair> {
     let atomic = crossbeam_epoch::Atomic::new(1u64);
     let gc_cell = gc::GcCell::new(gc::Gc::new(1u64));
     let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(1u64));
-    let ptr = AtomicPtr::new(Box::leak(Box::new(1u64)));
+    let leaked = AtomicPtr::new(Box::leak(Box::new(1u64)));
+    let epoch_read = batch!(|_| {
+        let guard = crossbeam_epoch::pin();
+        let current = black_box(&atomic).load(Ordering::Acquire, &guard);
+        // SAFETY: the atomic is never null and never retired in this bench.
+        unsafe { *current.deref() }
+    });
+    // SAFETY: the pointer came from `Box::leak` and is never freed.
+    let leak_read = batch!(|_| unsafe { *black_box(&leaked).load(Ordering::Acquire) });
+    let read = |strategy, raw, wrapped| pair("cell-read", strategy, WRAPPER, raw, wrapped);
     vec![
-        pair(
-            "cell-read",
+        read(
             "Arc",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&swap).load());
-                }
-            }),
+            batch!(|_| **black_box(&swap).load()),
             cell_read::<reclaim::Arc>(),
         ),
-        pair(
-            "cell-read",
+        read(
             "RwLockArc",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&lock).read().unwrap());
-                }
-            }),
+            batch!(|_| **black_box(&lock).read().unwrap()),
             cell_read::<reclaim::RwLockArc>(),
         ),
-        pair(
-            "cell-read",
-            "Epoch",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    let guard = crossbeam_epoch::pin();
-                    let current = black_box(&atomic).load(Ordering::Acquire, &guard);
-                    // SAFETY: the atomic is never null and never retired in this bench.
-                    black_box(unsafe { *current.deref() });
-                }
-            }),
-            cell_read::<reclaim::Epoch>(),
-        ),
-        pair(
-            "cell-read",
+        read("Epoch", epoch_read, cell_read::<reclaim::Epoch>()),
+        read(
             "Gc",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&gc_cell).borrow());
-                }
-            }),
+            batch!(|_| **black_box(&gc_cell).borrow()),
             cell_read::<reclaim::Gc>(),
         ),
-        pair(
-            "cell-read",
+        read(
             "SyncGc",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    black_box(**black_box(&dumpster_lock).read().unwrap());
-                }
-            }),
+            batch!(|_| **black_box(&dumpster_lock).read().unwrap()),
             cell_read::<reclaim::SyncGc>(),
         ),
-        pair(
-            "cell-read",
-            "Leak",
-            WRAPPER,
-            Box::new(move |n| {
-                for _ in 0..n {
-                    // SAFETY: the pointer came from `Box::leak` and is never freed.
-                    black_box(unsafe { *black_box(&ptr).load(Ordering::Acquire) });
-                }
-            }),
-            cell_read::<reclaim::Leak>(),
-        ),
+        read("Leak", leak_read, cell_read::<reclaim::Leak>()),
     ]
 }
 
@@ -243,11 +194,15 @@ where
     u64: reclaim::Shareable<S>,
 {
     let cell = Cell::<S, u64>::from_value(0);
-    Box::new(move |n| {
-        for i in 0..n {
-            black_box(&cell).store(Shared::new(i));
-        }
-    })
+    batch!(|i| black_box(&cell).store(Shared::new(i)))
+}
+
+/// The raw `Epoch` store: swap in a new box, defer the old one's destruction.
+fn epoch_swap(atomic: &crossbeam_epoch::Atomic<u64>, value: u64) {
+    let guard = crossbeam_epoch::pin();
+    let old = atomic.swap(crossbeam_epoch::Owned::new(value), Ordering::AcqRel, &guard);
+    // SAFETY: `old` left the atomic; readers that still see it are pinned.
+    unsafe { guard.defer_destroy(old) };
 }
 
 fn cell_stores() -> Vec<Pair> {
@@ -256,70 +211,48 @@ fn cell_stores() -> Vec<Pair> {
     let atomic = crossbeam_epoch::Atomic::new(0u64);
     let gc_cell = gc::GcCell::new(gc::Gc::new(0u64));
     let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(0u64));
+    let store = |strategy, raw, wrapped| pair("cell-store", strategy, WRAPPER, raw, wrapped);
     vec![
-        pair(
-            "cell-store",
+        store(
             "Arc",
-            WRAPPER,
-            Box::new(move |n| {
-                for i in 0..n {
-                    black_box(&swap).store(std::sync::Arc::new(i));
-                }
-            }),
+            batch!(|i| black_box(&swap).store(std::sync::Arc::new(i))),
             cell_store::<reclaim::Arc>(),
         ),
-        pair(
-            "cell-store",
+        store(
             "RwLockArc",
-            WRAPPER,
-            Box::new(move |n| {
-                for i in 0..n {
-                    let new = std::sync::Arc::new(i);
-                    let old = std::mem::replace(&mut *black_box(&lock).write().unwrap(), new);
-                    drop(old);
-                }
+            batch!(|i| {
+                let new = std::sync::Arc::new(i);
+                drop(std::mem::replace(
+                    &mut *black_box(&lock).write().unwrap(),
+                    new,
+                ));
             }),
             cell_store::<reclaim::RwLockArc>(),
         ),
-        pair(
-            "cell-store",
+        store(
             "Epoch",
-            WRAPPER,
-            Box::new(move |n| {
-                for i in 0..n {
-                    let guard = crossbeam_epoch::pin();
-                    let new = crossbeam_epoch::Owned::new(i);
-                    let old = black_box(&atomic).swap(new, Ordering::AcqRel, &guard);
-                    // SAFETY: `old` left the atomic; readers that still see it are pinned.
-                    unsafe { guard.defer_destroy(old) };
-                }
-            }),
+            batch!(|i| epoch_swap(black_box(&atomic), i)),
             cell_store::<reclaim::Epoch>(),
         ),
-        pair(
-            "cell-store",
+        store(
             "Gc",
-            WRAPPER,
-            Box::new(move |n| {
-                for i in 0..n {
-                    let new = gc::Gc::new(i);
-                    let old = std::mem::replace(&mut *black_box(&gc_cell).borrow_mut(), new);
-                    drop(old);
-                }
+            batch!(|i| {
+                let new = gc::Gc::new(i);
+                drop(std::mem::replace(
+                    &mut *black_box(&gc_cell).borrow_mut(),
+                    new,
+                ));
             }),
             cell_store::<reclaim::Gc>(),
         ),
-        pair(
-            "cell-store",
+        store(
             "SyncGc",
-            WRAPPER,
-            Box::new(move |n| {
-                for i in 0..n {
-                    let new = dumpster::sync::Gc::new(i);
-                    let old =
-                        std::mem::replace(&mut *black_box(&dumpster_lock).write().unwrap(), new);
-                    drop(old);
-                }
+            batch!(|i| {
+                let new = dumpster::sync::Gc::new(i);
+                drop(std::mem::replace(
+                    &mut *black_box(&dumpster_lock).write().unwrap(),
+                    new,
+                ));
             }),
             cell_store::<reclaim::SyncGc>(),
         ),
@@ -342,11 +275,7 @@ fn epoch_stores_on_two_threads() -> Vec<Pair> {
     let raw = |n| {
         let atomic = crossbeam_epoch::Atomic::new(0u64);
         for i in 0..n {
-            let guard = crossbeam_epoch::pin();
-            let old =
-                black_box(&atomic).swap(crossbeam_epoch::Owned::new(i), Ordering::AcqRel, &guard);
-            // SAFETY: `old` left the atomic; readers that still see it are pinned.
-            unsafe { guard.defer_destroy(old) };
+            epoch_swap(black_box(&atomic), i);
         }
         // SAFETY: no other thread can reach the atomic any more.
         drop(unsafe { atomic.into_owned() });
