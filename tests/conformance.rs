@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
-use reclaim::{BackEdge, Cell, Shared, Strategy, Trace, Weak};
+use reclaim::{BackEdge, Cell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// Counts drops per object id.
 struct Detector {
@@ -93,6 +93,92 @@ fn on_stack(bytes: usize, f: impl FnOnce() + Send + 'static) {
 }
 
 const MIB: usize = 1024 * 1024;
+
+/// Tasks in each stress scenario.
+const STRESS_TASKS: usize = 20_000;
+/// Objects the stress tasks share.
+const STRESS_SHARED: usize = 64;
+
+/// How a stress task ends while it holds handles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    /// It panics.
+    Panic,
+    /// It waits until it is aborted.
+    Aborted,
+    /// It stores its own object into the shared cell, retiring the one there.
+    Finish,
+}
+
+fn fate(task: usize) -> Fate {
+    match task % 4 {
+        0 => Fate::Panic,
+        1 => Fate::Aborted,
+        _ => Fate::Finish,
+    }
+}
+
+/// The objects of a stress scenario: `STRESS_SHARED` shared ones, one per task, and the shared
+/// cell's first value, each with a probe (ids: shared, then tasks, then the cell's).
+struct Stress<S: Strategy> {
+    shared: Vec<Shared<S, Versioned>>,
+    cell: StdArc<Cell<S, Versioned>>,
+}
+
+impl<S: Strategy> Stress<S>
+where
+    Versioned: Shareable<S>,
+{
+    /// Probes needed.
+    const OBJECTS: usize = STRESS_SHARED + STRESS_TASKS + 1;
+
+    fn object(detector: &StdArc<Detector>, id: usize) -> Shared<S, Versioned> {
+        Shared::new(Versioned {
+            value: id as u64,
+            check: !(id as u64),
+            probe: Some(detector.probe(id)),
+        })
+    }
+
+    fn new(detector: &StdArc<Detector>) -> Self {
+        Stress {
+            shared: (0..STRESS_SHARED)
+                .map(|id| Self::object(detector, id))
+                .collect(),
+            cell: StdArc::new(Cell::new(Self::object(detector, Self::OBJECTS - 1))),
+        }
+    }
+
+    /// Task `task`'s body: it holds a shared object and its own until it ends as `fate` says.
+    fn task(
+        &self,
+        detector: &StdArc<Detector>,
+        task: usize,
+    ) -> impl std::future::Future<Output = ()> + use<S> {
+        let cell = self.cell.clone();
+        let theirs = self.shared[task % STRESS_SHARED].clone();
+        let mine = Self::object(detector, STRESS_SHARED + task);
+        async move {
+            tokio::task::yield_now().await;
+            assert_eq!(theirs.check, !theirs.value, "a shared object was freed");
+            match fate(task) {
+                // `resume_unwind` skips the panic hook: no message per task.
+                Fate::Panic => std::panic::resume_unwind(Box::new("a stress task panics")),
+                Fate::Aborted => std::future::pending::<()>().await,
+                Fate::Finish => cell.store(mine),
+            }
+        }
+    }
+}
+
+/// Checks that task `task` ended as its fate says.
+fn check_fate(task: usize, ended: Result<(), tokio::task::JoinError>) {
+    match fate(task) {
+        Fate::Panic => assert!(ended.unwrap_err().is_panic(), "task {task} did not panic"),
+        Fate::Aborted => assert!(ended.unwrap_err().is_cancelled(), "task {task} ran on"),
+        Fate::Finish => ended.expect("the task finished"),
+    }
+}
 
 macro_rules! conformance {
     ($module:ident, $strategy:ty $(, $extra:ident)?) => {
@@ -328,6 +414,31 @@ macro_rules! conformance {
                 S::collect();
                 assert_eq!(detector.total(), acyclic(2));
             }
+
+            #[test]
+            fn tens_of_thousands_of_local_tasks_panics_and_aborts() {
+                let detector = Detector::new(Stress::<S>::OBJECTS);
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("a runtime");
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, async {
+                    let stress = Stress::<S>::new(&detector);
+                    let tasks: Vec<_> = (0..STRESS_TASKS)
+                        .map(|task| tokio::task::spawn_local(stress.task(&detector, task)))
+                        .collect();
+                    drop(stress);
+                    for (task, handle) in tasks.into_iter().enumerate() {
+                        if fate(task) == Fate::Aborted {
+                            handle.abort();
+                        }
+                        check_fate(task, handle.await);
+                    }
+                });
+                drop((local, runtime));
+                S::collect();
+                assert_eq!(detector.total(), acyclic(Stress::<S>::OBJECTS));
+            }
         }
     };
     // Thread-safe strategies also run the concurrent scenarios.
@@ -432,6 +543,32 @@ macro_rules! conformance {
                 drop(runtime);
                 S::collect();
                 assert_eq!(detector.total(), acyclic_for::<S>(64));
+            }
+
+            #[test]
+            fn tens_of_thousands_of_tasks_panics_and_aborts() {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .build()
+                    .expect("a runtime");
+                let detector = Detector::new(Stress::<S>::OBJECTS);
+                runtime.block_on(async {
+                    let stress = Stress::<S>::new(&detector);
+                    let tasks: Vec<_> = (0..STRESS_TASKS)
+                        .map(|task| tokio::spawn(stress.task(&detector, task)))
+                        .collect();
+                    drop(stress);
+                    for (task, handle) in tasks.into_iter().enumerate() {
+                        if fate(task) == Fate::Aborted {
+                            handle.abort();
+                        }
+                        check_fate(task, handle.await);
+                    }
+                });
+                // The workers exit here, with whatever they retired.
+                drop(runtime);
+                S::collect();
+                assert_eq!(detector.total(), acyclic_for::<S>(Stress::<S>::OBJECTS));
             }
         }
     };
