@@ -31,3 +31,50 @@ fn main() -> ExitCode {
     );
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Arguments built from the lab's own flags, numbers and noise.
+    fn argument() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("--cycles".to_string()),
+            Just("--acyclic".to_string()),
+            Just("--help".to_string()),
+            Just("--version".to_string()),
+            Just("-h".to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[0-9]{0,25}",
+            "--cycles=[0-9a-z-]{0,12}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        /// Any command line is parsed or rejected with an error, never a panic, and what is
+        /// accepted is in range.
+        #[test]
+        fn any_command_line_is_parsed_or_rejected(args in prop::collection::vec(argument(), 0..6)) {
+            let parsed = Cli::try_parse_from(std::iter::once("reclaim-lab".to_string()).chain(args));
+            if let Ok(cli) = parsed {
+                prop_assert!(cli.cycles <= 10_000_000 && cli.acyclic <= 10_000_000);
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_range_and_malformed_counts_are_errors() {
+        for bad in [
+            ["--cycles", "10000001"],
+            ["--cycles", "-1"],
+            ["--acyclic", "x"],
+        ] {
+            let parsed = Cli::try_parse_from(std::iter::once("reclaim-lab").chain(bad));
+            assert!(parsed.is_err(), "{bad:?} was accepted");
+        }
+        let cli = Cli::try_parse_from(["reclaim-lab"]).expect("no arguments are fine");
+        assert_eq!((cli.cycles, cli.acyclic), (10_000, 10_000));
+    }
+}
