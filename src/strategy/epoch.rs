@@ -612,7 +612,7 @@ impl Retired {
         struct Freed;
         impl Drop for Freed {
             fn drop(&mut self) {
-                // Release pairs with the Acquire load in `Epoch::pending`.
+                // Release pairs with the Acquire loads in `Epoch::pending`.
                 FREED.increment(Ordering::Release);
             }
         }

@@ -145,8 +145,8 @@ impl Strategy for Gc {
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
         GcCell::new(ptr)
     }
-    // The closure runs under the cell's shared borrow: a store into the same cell from inside
-    // it panics (`GcCell` is already borrowed) rather than freeing the value being read.
+    // The closure runs under the cell's shared borrow, which costs less than cloning the
+    // pointer out (a root and an unroot); a store into the same cell from inside it panics.
     #[inline]
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
         f(&slot.borrow().0)
