@@ -94,8 +94,18 @@ fn on_stack(bytes: usize, f: impl FnOnce() + Send + 'static) {
 
 const MIB: usize = 1024 * 1024;
 
+/// `n`, or a small fraction of it under Miri, which runs about a million times slower: Miri
+/// checks the memory accesses of each scenario, the native run its size.
+const fn at_scale(n: usize) -> usize {
+    if cfg!(miri) {
+        n / 200 + 1
+    } else {
+        n
+    }
+}
+
 /// Tasks in each stress scenario.
-const STRESS_TASKS: usize = 20_000;
+const STRESS_TASKS: usize = at_scale(20_000);
 /// Objects the stress tasks share.
 const STRESS_SHARED: usize = 64;
 
@@ -370,15 +380,16 @@ macro_rules! conformance {
             fn ring_of_10_000() {
                 // dumpster's collector recurses once per node: a 10 000-node ring needs more
                 // than a 2 MiB stack (see docs/limitations.md), so this runs on 64 MiB.
-                on_stack(64 * MIB, || assert_eq!(ring(10_000), cyclic(10_000)));
+                const RING: usize = at_scale(10_000);
+                on_stack(64 * MIB, || assert_eq!(ring(RING), cyclic(RING)));
             }
 
             #[test]
             fn deep_structures_on_a_worker_stack() {
                 // Safe depths on a tokio worker's 2 MiB stack, a quarter of the smallest limit
                 // measured for any strategy in a debug build (docs/limitations.md).
-                const CHAIN: usize = 1_000;
-                const RING: usize = 350;
+                const CHAIN: usize = at_scale(1_000);
+                const RING: usize = at_scale(350);
                 on_stack(2 * MIB, || {
                     let detector = Detector::new(CHAIN);
                     let mut head = node(&detector, 0);
@@ -458,7 +469,7 @@ macro_rules! conformance {
 
             #[test]
             fn readers_and_a_writer() {
-                const WRITES: u64 = 2_000;
+                const WRITES: u64 = at_scale(2_000) as u64;
                 let cell: Cell<S, Versioned> = Cell::new(versioned(0));
                 std::thread::scope(|scope| {
                     for _ in 0..2 {
@@ -487,7 +498,7 @@ macro_rules! conformance {
             #[test]
             fn concurrent_rcu_loses_no_update() {
                 const THREADS: u64 = 2;
-                const UPDATES: u64 = 1_000;
+                const UPDATES: u64 = at_scale(1_000) as u64;
                 let cell: Cell<S, Versioned> = Cell::new(versioned(0));
                 std::thread::scope(|scope| {
                     for _ in 0..THREADS {

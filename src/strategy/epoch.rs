@@ -1215,7 +1215,7 @@ mod tests {
 
     #[test]
     fn loads_racing_stores_see_live_values_and_drop_each_once() {
-        const STORES: u64 = 2_000;
+        const STORES: u64 = if cfg!(miri) { 40 } else { 2_000 };
         let drops = Arc::new(AtomicUsize::new(0));
         let cell: Cell<Epoch, Probe> = Cell::new(probe(0, &drops));
         std::thread::scope(|scope| {
@@ -1246,7 +1246,7 @@ mod tests {
     #[test]
     fn rcu_updates_and_drops_every_attempt_once() {
         const THREADS: u64 = 2;
-        const UPDATES: u64 = 500;
+        const UPDATES: u64 = if cfg!(miri) { 20 } else { 500 };
         let drops = Arc::new(AtomicUsize::new(0));
         let attempts = AtomicUsize::new(0);
         let cell: Cell<Epoch, Probe> = Cell::new(probe(0, &drops));
@@ -1292,7 +1292,8 @@ mod tests {
                 self.drops.fetch_add(1, Ordering::SeqCst);
             }
         }
-        const LEN: usize = 5_000;
+        // Miri checks the memory accesses of a short chain; the native run, the recursion.
+        const LEN: usize = if cfg!(miri) { 100 } else { 5_000 };
         let drops = Arc::new(AtomicUsize::new(0));
         // A 64 KiB stack: a recursive drop of 5 000 nodes would overflow it.
         let counter = drops.clone();
