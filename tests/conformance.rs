@@ -181,12 +181,19 @@ where
     }
 }
 
-/// Checks that task `task` ended as its fate says.
-fn check_fate(task: usize, ended: Result<(), tokio::task::JoinError>) {
-    match fate(task) {
-        Fate::Panic => assert!(ended.unwrap_err().is_panic(), "task {task} did not panic"),
-        Fate::Aborted => assert!(ended.unwrap_err().is_cancelled(), "task {task} ran on"),
-        Fate::Finish => ended.expect("the task finished"),
+/// Aborts the stress tasks fated to be aborted, and checks that each task ended as its fate
+/// says.
+async fn end_stress(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for (task, handle) in tasks.into_iter().enumerate() {
+        if fate(task) == Fate::Aborted {
+            handle.abort();
+        }
+        let ended = handle.await;
+        match fate(task) {
+            Fate::Panic => assert!(ended.unwrap_err().is_panic(), "task {task} did not panic"),
+            Fate::Aborted => assert!(ended.unwrap_err().is_cancelled(), "task {task} ran on"),
+            Fate::Finish => ended.expect("the task finished"),
+        }
     }
 }
 
@@ -439,12 +446,7 @@ macro_rules! conformance {
                         .map(|task| tokio::task::spawn_local(stress.task(&detector, task)))
                         .collect();
                     drop(stress);
-                    for (task, handle) in tasks.into_iter().enumerate() {
-                        if fate(task) == Fate::Aborted {
-                            handle.abort();
-                        }
-                        check_fate(task, handle.await);
-                    }
+                    end_stress(tasks).await;
                 });
                 drop((local, runtime));
                 S::collect();
@@ -569,12 +571,7 @@ macro_rules! conformance {
                         .map(|task| tokio::spawn(stress.task(&detector, task)))
                         .collect();
                     drop(stress);
-                    for (task, handle) in tasks.into_iter().enumerate() {
-                        if fate(task) == Fate::Aborted {
-                            handle.abort();
-                        }
-                        check_fate(task, handle.await);
-                    }
+                    end_stress(tasks).await;
                 });
                 // The workers exit here, with whatever they retired.
                 drop(runtime);
