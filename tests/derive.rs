@@ -1,14 +1,5 @@
 //! `#[derive(Trace)]` on user types generic over the strategy: one type, every strategy.
 
-#![cfg(all(
-    feature = "arc",
-    feature = "rw-lock-arc",
-    feature = "epoch",
-    feature = "gc",
-    feature = "sync-gc",
-    feature = "leak"
-))]
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;

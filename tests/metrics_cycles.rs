@@ -4,13 +4,6 @@
 //!
 //! The only `SyncGc` test of this binary is here, so no other test's dumpster collection can
 //! free its cycle between the snapshot and the final collect.
-#![cfg(all(
-    feature = "metrics",
-    feature = "arc",
-    feature = "rw-lock-arc",
-    feature = "gc",
-    feature = "sync-gc"
-))]
 
 use reclaim::metrics::{Counts, Generation, Ledger, ObjectId, Tracked};
 use reclaim::{Cell, Shareable, Shared, Strategy, Trace};

@@ -3,7 +3,6 @@
 //! flight until the final collect, which makes it late.
 //!
 //! One test in this binary: the flush policy and the epoch are process-wide.
-#![cfg(all(feature = "metrics", feature = "epoch"))]
 
 use reclaim::metrics::{Counts, Ledger, Tracked};
 use reclaim::strategy::epoch::FlushPolicy;

@@ -1,13 +1,6 @@
 //! Known answers for the user-facing leak check: an `Arc` cycle fails it with a report naming
 //! the type, count and bytes; the same graph under a collecting strategy, or with a `Weak`
 //! back-edge, passes.
-#![cfg(all(
-    feature = "metrics",
-    feature = "arc",
-    feature = "rw-lock-arc",
-    feature = "gc",
-    feature = "sync-gc"
-))]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

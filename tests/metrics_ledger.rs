@@ -1,11 +1,5 @@
 //! Known answers for the ledger: release routes, reclaim stamps, latency in operations, garbage
 //! in flight, early and double reclaims, and the conservation law under concurrency.
-#![cfg(all(
-    feature = "metrics",
-    feature = "arc",
-    feature = "rw-lock-arc",
-    feature = "gc"
-))]
 
 use std::sync::Barrier;
 

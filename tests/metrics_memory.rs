@@ -3,7 +3,6 @@
 //! carry the heap figures.
 //!
 //! One test in this binary, so the process-wide figures move only with it.
-#![cfg(all(feature = "metrics", feature = "arc"))]
 
 use reclaim::metrics::{memory, CountingAlloc, Ledger, Tracked};
 use reclaim::Shared;

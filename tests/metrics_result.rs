@@ -1,6 +1,5 @@
 //! Known answers for results as data: a full run result survives a JSON round trip unchanged,
 //! and its environment is filled in.
-#![cfg(all(feature = "metrics", feature = "arc"))]
 
 use std::time::Duration;
 

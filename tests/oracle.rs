@@ -1,15 +1,6 @@
 //! Differential tests: random operation sequences on cells give the same observations under
 //! every strategy as under the `RwLockArc` oracle, and every value drops exactly once.
 
-#![cfg(all(
-    feature = "arc",
-    feature = "rw-lock-arc",
-    feature = "epoch",
-    feature = "gc",
-    feature = "sync-gc",
-    feature = "leak"
-))]
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
