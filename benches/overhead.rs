@@ -74,67 +74,75 @@ macro_rules! batch {
     };
 }
 
-fn clone_drop() -> Vec<Pair> {
-    macro_rules! clone_drop {
-        ($strategy:literal, $raw:expr, $wrapped:expr) => {{
+/// One pair per `(strategy, raw pointer, our pointer)`: `$body` with `$p` bound to a reference
+/// to the pointer, on each side.
+macro_rules! pointer_pairs {
+    ($op:literal, |$p:ident| $body:expr, $(($strategy:literal, $raw:expr, $wrapped:expr)),+ $(,)?) => {
+        vec![$({
             let (raw, wrapped) = ($raw, $wrapped);
-            let raw = batch!(|_| black_box(&raw).clone());
-            let wrapped = batch!(|_| black_box(&wrapped).clone());
-            pair("clone-drop", $strategy, WRAPPER, raw, wrapped)
-        }};
-    }
-    vec![
-        clone_drop!(
+            let raw = batch!(|_| {
+                let $p = black_box(&raw);
+                $body
+            });
+            let wrapped = batch!(|_| {
+                let $p = black_box(&wrapped);
+                $body
+            });
+            pair($op, $strategy, WRAPPER, raw, wrapped)
+        }),+]
+    };
+}
+
+fn clone_drop() -> Vec<Pair> {
+    pointer_pairs!(
+        "clone-drop",
+        |p| Clone::clone(p),
+        (
             "Arc",
             std::sync::Arc::new(1u64),
             Shared::<reclaim::Arc, u64>::new(1)
         ),
-        clone_drop!(
+        (
             "RwLockArc",
             std::sync::Arc::new(1u64),
             Shared::<reclaim::RwLockArc, u64>::new(1)
         ),
-        clone_drop!("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
-        clone_drop!(
+        ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
+        (
             "SyncGc",
             dumpster::sync::Gc::new(1u64),
             Shared::<reclaim::SyncGc, u64>::new(1)
         ),
-        clone_drop!(
+        (
             "Leak",
             &*Box::leak(Box::new(1u64)),
             Shared::<reclaim::Leak, u64>::new(1)
         ),
-    ]
+    )
 }
 
+/// `RwLockArc`'s pointer is `Arc`'s, so it has no row of its own.
 fn deref() -> Vec<Pair> {
-    macro_rules! deref {
-        ($strategy:literal, $raw:expr, $wrapped:expr) => {{
-            let (raw, wrapped) = ($raw, $wrapped);
-            let raw = batch!(|_| **black_box(&raw));
-            let wrapped = batch!(|_| **black_box(&wrapped));
-            pair("deref", $strategy, WRAPPER, raw, wrapped)
-        }};
-    }
-    vec![
-        deref!(
+    pointer_pairs!(
+        "deref",
+        |p| **p,
+        (
             "Arc",
             std::sync::Arc::new(1u64),
             Shared::<reclaim::Arc, u64>::new(1)
         ),
-        deref!("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
-        deref!(
+        ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
+        (
             "SyncGc",
             dumpster::sync::Gc::new(1u64),
             Shared::<reclaim::SyncGc, u64>::new(1)
         ),
-        deref!(
+        (
             "Leak",
             &*Box::leak(Box::new(1u64)),
             Shared::<reclaim::Leak, u64>::new(1)
         ),
-    ]
+    )
 }
 
 /// A batch of `Cell::read` on a cell of strategy `S`.
