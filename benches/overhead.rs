@@ -74,10 +74,19 @@ macro_rules! batch {
     };
 }
 
-/// One pair per `(strategy, raw pointer, our pointer)`: `$body` with `$p` bound to a reference
-/// to the pointer, on each side.
+/// One pair per strategy with a raw pointer to compare: `$body`, with `$p` bound to a
+/// reference to the pointer, on the raw crate's pointer and on ours.
 macro_rules! pointer_pairs {
-    ($op:literal, |$p:ident| $body:expr, $(($strategy:literal, $raw:expr, $wrapped:expr)),+ $(,)?) => {
+    ($op:literal, |$p:ident| $body:expr) => {
+        pointer_pairs!(@each $op, |$p| $body,
+            ("Arc", std::sync::Arc::new(1u64), Shared::<reclaim::Arc, u64>::new(1)),
+            ("RwLockArc", std::sync::Arc::new(1u64), Shared::<reclaim::RwLockArc, u64>::new(1)),
+            ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
+            ("SyncGc", dumpster::sync::Gc::new(1u64), Shared::<reclaim::SyncGc, u64>::new(1)),
+            ("Leak", &*Box::leak(Box::new(1u64)), Shared::<reclaim::Leak, u64>::new(1)),
+        )
+    };
+    (@each $op:literal, |$p:ident| $body:expr, $(($strategy:literal, $raw:expr, $wrapped:expr)),+ $(,)?) => {
         vec![$({
             let (raw, wrapped) = ($raw, $wrapped);
             let raw = batch!(|_| {
@@ -94,55 +103,11 @@ macro_rules! pointer_pairs {
 }
 
 fn clone_drop() -> Vec<Pair> {
-    pointer_pairs!(
-        "clone-drop",
-        |p| Clone::clone(p),
-        (
-            "Arc",
-            std::sync::Arc::new(1u64),
-            Shared::<reclaim::Arc, u64>::new(1)
-        ),
-        (
-            "RwLockArc",
-            std::sync::Arc::new(1u64),
-            Shared::<reclaim::RwLockArc, u64>::new(1)
-        ),
-        ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
-        (
-            "SyncGc",
-            dumpster::sync::Gc::new(1u64),
-            Shared::<reclaim::SyncGc, u64>::new(1)
-        ),
-        (
-            "Leak",
-            &*Box::leak(Box::new(1u64)),
-            Shared::<reclaim::Leak, u64>::new(1)
-        ),
-    )
+    pointer_pairs!("clone-drop", |p| Clone::clone(p))
 }
 
-/// `RwLockArc`'s pointer is `Arc`'s, so it has no row of its own.
 fn deref() -> Vec<Pair> {
-    pointer_pairs!(
-        "deref",
-        |p| **p,
-        (
-            "Arc",
-            std::sync::Arc::new(1u64),
-            Shared::<reclaim::Arc, u64>::new(1)
-        ),
-        ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
-        (
-            "SyncGc",
-            dumpster::sync::Gc::new(1u64),
-            Shared::<reclaim::SyncGc, u64>::new(1)
-        ),
-        (
-            "Leak",
-            &*Box::leak(Box::new(1u64)),
-            Shared::<reclaim::Leak, u64>::new(1)
-        ),
-    )
+    pointer_pairs!("deref", |p| **p)
 }
 
 /// A batch of `Cell::read` on a cell of strategy `S`.
