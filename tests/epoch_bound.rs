@@ -2,25 +2,70 @@
 //! `FlushPolicy::bound()` epoch operations of that thread, and `collect()` leaves nothing
 //! pending. Without the policy, a lone retired value waits forever, as with raw crossbeam-epoch.
 //!
-//! The tests share the global epoch, the policy and the pending count, so they run one at a time.
-#![cfg(feature = "epoch")]
+//! The bound counts one thread's operations and holds exactly when no other thread of the
+//! process is pinned (a descheduled pinned thread holds the epoch back). So this binary has its
+//! own harness (`harness = false`): every test runs on the main thread, one after another, and
+//! joins every thread it spawns before it measures. No test thread of libtest's can be pinned,
+//! or handing its bag on at exit, while a bound is measured.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use reclaim::strategy::epoch::FlushPolicy;
 use reclaim::{Cell, Epoch, Shared, Strategy, Trace};
 
-/// Serialises the tests of this file.
-static SERIAL: Mutex<()> = Mutex::new(());
+fn main() {
+    let mut args = Arguments::from_args();
+    // The main thread runs every test: no other thread of the process exists while one runs.
+    args.test_threads = Some(1);
+    let tests = [
+        (
+            "default_policy_drops_every_retired_value_within_the_bound",
+            default_policy_drops_every_retired_value_within_the_bound as fn(),
+        ),
+        (
+            "reads_alone_flush_a_lone_retired_value_within_the_bound",
+            reads_alone_flush_a_lone_retired_value_within_the_bound,
+        ),
+        (
+            "without_a_policy_a_lone_retired_value_waits_until_collect",
+            without_a_policy_a_lone_retired_value_waits_until_collect,
+        ),
+        (
+            "flush_hands_a_parked_threads_garbage_on",
+            flush_hands_a_parked_threads_garbage_on,
+        ),
+    ];
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| Trial::test(name, move || isolated(test)))
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
 
-fn serial() -> MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-    // Start from a clean slate: the default policy and nothing pending.
+/// Runs `test` from a clean slate: the default policy and nothing pending. libtest-mimic turns
+/// a panic into a failure.
+fn isolated(test: fn()) -> Result<(), Failed> {
+    /// Restores the default policy even if the test panics.
+    struct DefaultPolicyOnDrop;
+    impl Drop for DefaultPolicyOnDrop {
+        fn drop(&mut self) {
+            Epoch::set_flush_policy(FlushPolicy::DEFAULT);
+        }
+    }
+    let _restore = DefaultPolicyOnDrop;
     Epoch::set_flush_policy(FlushPolicy::DEFAULT);
     Epoch::collect();
-    assert_eq!(Epoch::pending(), 0, "garbage left by an earlier test");
-    guard
+    if Epoch::pending() != 0 {
+        return Err(format!(
+            "{} objects left pending by an earlier test",
+            Epoch::pending()
+        )
+        .into());
+    }
+    test();
+    Ok(())
 }
 
 const NOT_DROPPED: u64 = u64::MAX;
@@ -67,9 +112,7 @@ fn value(id: usize, ledger: &Arc<Ledger>) -> Shared<Epoch, Value> {
     })
 }
 
-#[test]
 fn default_policy_drops_every_retired_value_within_the_bound() {
-    let _serial = serial();
     const N: usize = 10_000;
     let bound = FlushPolicy::DEFAULT
         .bound()
@@ -128,9 +171,7 @@ fn default_policy_drops_every_retired_value_within_the_bound() {
     }
 }
 
-#[test]
 fn reads_alone_flush_a_lone_retired_value_within_the_bound() {
-    let _serial = serial();
     let bound = u64::from(FlushPolicy::DEFAULT.bound().expect("bounded"));
     let ledger = Ledger::new(2);
     let cell = Cell::new(value(0, &ledger));
@@ -157,19 +198,7 @@ fn reads_alone_flush_a_lone_retired_value_within_the_bound() {
     assert!(ledger.dropped_at(1).is_some());
 }
 
-/// Restores the default policy even if the test fails.
-struct DefaultPolicyOnDrop;
-
-impl Drop for DefaultPolicyOnDrop {
-    fn drop(&mut self) {
-        Epoch::set_flush_policy(FlushPolicy::DEFAULT);
-    }
-}
-
-#[test]
 fn without_a_policy_a_lone_retired_value_waits_until_collect() {
-    let _serial = serial();
-    let _restore = DefaultPolicyOnDrop;
     Epoch::set_flush_policy(FlushPolicy::NEVER);
     let ledger = Ledger::new(2);
     let cell = Cell::new(value(0, &ledger));
@@ -192,9 +221,7 @@ fn without_a_policy_a_lone_retired_value_waits_until_collect() {
 
 /// `Epoch::flush` (the park hook) hands a lone retired value on without waiting; the next
 /// flushes on a running thread free it.
-#[test]
 fn flush_hands_a_parked_threads_garbage_on() {
-    let _serial = serial();
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc as StdArc;
 

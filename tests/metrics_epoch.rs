@@ -2,8 +2,11 @@
 //! flush policy frees it, within the policy's bound in operations; with no policy it stays in
 //! flight until the final collect, which makes it late.
 //!
-//! One test in this binary: the flush policy and the epoch are process-wide.
+//! The flush policy and the epoch are process-wide, and the bound holds when no other thread is
+//! pinned: like `tests/epoch_bound.rs`, this binary has its own harness (`harness = false`) and
+//! runs its test on the main thread, the only thread of the process.
 
+use libtest_mimic::{Arguments, Trial};
 use reclaim::metrics::{Counts, Ledger, Tracked};
 use reclaim::strategy::epoch::FlushPolicy;
 use reclaim::{Cell, Epoch, Shared};
@@ -14,7 +17,19 @@ fn conserved(counts: &Counts) {
     assert_eq!(counts.check(), Ok(()), "{counts:?}");
 }
 
-#[test]
+fn main() {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    let trials = vec![Trial::test(
+        "epoch_garbage_is_in_flight_until_the_flush_policy_frees_it",
+        || {
+            epoch_garbage_is_in_flight_until_the_flush_policy_frees_it();
+            Ok(())
+        },
+    )];
+    libtest_mimic::run(&args, trials).exit();
+}
+
 fn epoch_garbage_is_in_flight_until_the_flush_policy_frees_it() {
     // The default policy: freed within `2P - 1` epoch operations of this thread.
     Epoch::set_flush_policy(FlushPolicy::DEFAULT);

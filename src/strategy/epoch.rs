@@ -62,10 +62,27 @@
 //! until this thread's own garbage (including what its drops retire) is freed. Then it defers a
 //! marker and goes on until the marker is freed, then a second one: the global queue is freed in
 //! order and a popped bag is dropped by a pinned thread, so by then every bag handed on before the
-//! call has been dropped completely. It gives up if no round frees anything for 1 s (a thread stays
-//! pinned). It cannot reach garbage still in the bag of another thread that is not running. Called
-//! while this thread is pinned (inside a read closure, or a `Drop` run by a flush) it can only
-//! flush this thread's bag, once.
+//! call has been dropped completely. It cannot reach garbage still in the bag of another thread
+//! that is not running. Called while this thread is pinned (inside a read closure, or a `Drop`
+//! run by a flush) it can only flush this thread's bag, once.
+//!
+//! **What `collect()` waits for.** Like RCU's `synchronize_rcu`, it waits for a grace period:
+//! the epoch advances only once every thread pinned now has unpinned (or re-pinned in the new
+//! epoch), so `collect()` returns once each thread that is pinned when it runs has left that
+//! pin, however long the scheduler keeps such a thread off the CPU. It has no timeout: its end
+//! depends on the other threads' progress, never on a clock. So never call it while another
+//! thread holds a pin that waits for the caller (a [`read`](crate::Cell::read) closure blocked on
+//! a lock the caller holds): that deadlocks, as `synchronize_rcu` inside a read-side section
+//! does.
+//!
+//! **Other threads and the bound.** The bound above counts one thread's operations. Other
+//! threads of the process delay it only by staying pinned: an advance needs every pinned thread
+//! to have pinned in the current epoch, and a thread that was descheduled in the middle of a read
+//! (or of a thread-local destructor that hands its bag on at exit) holds the epoch back until it
+//! runs again. The bound holds exactly when no other thread of the process is pinned, which is
+//! how `tests/epoch_bound.rs` measures it (its harness runs every test on the main thread and
+//! joins every thread it spawns); with other threads pinned, each of their pins adds to the
+//! wait.
 //!
 //! **Idle workers.** Garbage deferred on a tokio worker that then parks stays in that worker's
 //! bag, unflushed, until the worker runs again or exits; no other thread can free it, and a
@@ -127,6 +144,7 @@ use std::mem::{self, ManuallyDrop};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize as StatCounter, Ordering};
 use std::sync::{Arc as StdArc, Mutex, PoisonError};
+#[cfg(not(reclaim_loom))]
 use std::time::Duration;
 
 use crossbeam_epoch::{self as cb, Atomic, Guard};
@@ -295,53 +313,37 @@ fn shard() -> usize {
         .unwrap_or(0)
 }
 
-/// How long `collect` keeps trying while no round frees anything.
-const PATIENCE: Duration = Duration::from_secs(1);
-
 /// How long `collect` has gone without freeing anything: a thread pinned in an older epoch
 /// (perhaps descheduled) must run and unpin first.
 struct Idle {
     rounds: u32,
-    #[cfg(not(reclaim_loom))]
-    since: Option<std::time::Instant>,
 }
 
 impl Idle {
     fn new() -> Self {
-        Idle {
-            rounds: 0,
-            #[cfg(not(reclaim_loom))]
-            since: None,
-        }
+        Idle { rounds: 0 }
     }
 
     /// Progress was made.
     fn reset(&mut self) {
-        *self = Idle::new();
+        self.rounds = 0;
     }
 
     /// A round freed nothing: backs off (yields four times, then sleeps from 20 µs doubling to
-    /// 1.28 ms) and says whether to keep trying. Under loom, where time does not pass, it gives
-    /// up after eight rounds.
-    fn wait(&mut self, patience: Duration) -> bool {
+    /// 1.28 ms) and says whether to keep trying. Natively it always keeps trying: the epoch
+    /// advances once every thread pinned now has unpinned, whenever the scheduler runs them, so
+    /// the wait ends by the epoch's progress, never by a clock. Under loom, whose models must
+    /// terminate, it gives up after eight rounds.
+    fn wait(&mut self) -> bool {
         self.rounds += 1;
-        #[cfg(not(reclaim_loom))]
-        {
-            let since = *self.since.get_or_insert_with(std::time::Instant::now);
-            if since.elapsed() >= patience {
-                return false;
-            }
-            if self.rounds > 4 {
-                std::thread::sleep(Duration::from_micros(20 << (self.rounds - 5).min(6)));
-                return true;
-            }
-        }
         #[cfg(reclaim_loom)]
-        {
-            let _ = patience;
-            if self.rounds >= 8 {
-                return false;
-            }
+        if self.rounds >= 8 {
+            return false;
+        }
+        #[cfg(not(reclaim_loom))]
+        if self.rounds > 4 {
+            std::thread::sleep(Duration::from_micros(20 << (self.rounds - 5).min(6)));
+            return true;
         }
         yield_now();
         true
@@ -950,7 +952,7 @@ impl Strategy for Epoch {
             // Relaxed: as above. A marker freed counts as progress too.
             if FREED.sum(Ordering::Relaxed) != before || own_pending() == 0 {
                 idle.reset();
-            } else if !idle.wait(PATIENCE) {
+            } else if !idle.wait() {
                 break;
             }
         }
