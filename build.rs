@@ -1,4 +1,4 @@
-//! Records, for `reclaim::metrics::Environment`, the versions of the backend crates this build
+//! Records, for `reclaimer::metrics::Environment`, the versions of the backend crates this build
 //! resolved (read from the workspace's `Cargo.lock`) and the build profile. Anything it cannot
 //! find is reported as "unknown"; the build never fails because of it.
 
@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 /// The crates whose versions every result records, with the variable each goes into.
 const CRATES: &[(&str, &str)] = &[
-    ("arc-swap", "RECLAIM_VERSION_ARC_SWAP"),
-    ("crossbeam-epoch", "RECLAIM_VERSION_CROSSBEAM_EPOCH"),
-    ("gc", "RECLAIM_VERSION_GC"),
-    ("dumpster", "RECLAIM_VERSION_DUMPSTER"),
-    ("tokio", "RECLAIM_VERSION_TOKIO"),
-    ("hdrhistogram", "RECLAIM_VERSION_HDRHISTOGRAM"),
+    ("arc-swap", "RECLAIMER_VERSION_ARC_SWAP"),
+    ("crossbeam-epoch", "RECLAIMER_VERSION_CROSSBEAM_EPOCH"),
+    ("gc", "RECLAIMER_VERSION_GC"),
+    ("dumpster", "RECLAIMER_VERSION_DUMPSTER"),
+    ("tokio", "RECLAIMER_VERSION_TOKIO"),
+    ("hdrhistogram", "RECLAIMER_VERSION_HDRHISTOGRAM"),
 ];
 
 fn main() {
@@ -34,8 +34,8 @@ fn main() {
     }
     let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
     let opt_level = std::env::var("OPT_LEVEL").unwrap_or_else(|_| "unknown".into());
-    println!("cargo:rustc-env=RECLAIM_BUILD_PROFILE={profile}");
-    println!("cargo:rustc-env=RECLAIM_BUILD_OPT_LEVEL={opt_level}");
+    println!("cargo:rustc-env=RECLAIMER_BUILD_PROFILE={profile}");
+    println!("cargo:rustc-env=RECLAIMER_BUILD_OPT_LEVEL={opt_level}");
 }
 
 /// The nearest `Cargo.lock` at or above the package directory.

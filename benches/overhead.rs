@@ -33,7 +33,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
-use reclaim::{Cell, Shared};
+use reclaimer::{Cell, Shared};
 
 /// Repetitions of each pair.
 const REPS: usize = 31;
@@ -79,11 +79,11 @@ macro_rules! batch {
 macro_rules! pointer_pairs {
     ($op:literal, |$p:ident| $body:expr) => {
         pointer_pairs!(@each $op, |$p| $body,
-            ("Arc", std::sync::Arc::new(1u64), Shared::<reclaim::Arc, u64>::new(1)),
-            ("RwLockArc", std::sync::Arc::new(1u64), Shared::<reclaim::RwLockArc, u64>::new(1)),
-            ("Gc", gc::Gc::new(1u64), Shared::<reclaim::Gc, u64>::new(1)),
-            ("SyncGc", dumpster::sync::Gc::new(1u64), Shared::<reclaim::SyncGc, u64>::new(1)),
-            ("Leak", &*Box::leak(Box::new(1u64)), Shared::<reclaim::Leak, u64>::new(1)),
+            ("Arc", std::sync::Arc::new(1u64), Shared::<reclaimer::Arc, u64>::new(1)),
+            ("RwLockArc", std::sync::Arc::new(1u64), Shared::<reclaimer::RwLockArc, u64>::new(1)),
+            ("Gc", gc::Gc::new(1u64), Shared::<reclaimer::Gc, u64>::new(1)),
+            ("SyncGc", dumpster::sync::Gc::new(1u64), Shared::<reclaimer::SyncGc, u64>::new(1)),
+            ("Leak", &*Box::leak(Box::new(1u64)), Shared::<reclaimer::Leak, u64>::new(1)),
         )
     };
     (@each $op:literal, |$p:ident| $body:expr, $(($strategy:literal, $raw:expr, $wrapped:expr)),+ $(,)?) => {
@@ -111,9 +111,9 @@ fn deref() -> Vec<Pair> {
 }
 
 /// A batch of `Cell::read` on a cell of strategy `S`.
-fn cell_read<S: reclaim::Strategy>() -> Batch
+fn cell_read<S: reclaimer::Strategy>() -> Batch
 where
-    u64: reclaim::Shareable<S>,
+    u64: reclaimer::Shareable<S>,
 {
     let cell = Cell::<S, u64>::from_value(1);
     batch!(|_| black_box(&cell).read(|v| *v))
@@ -139,32 +139,32 @@ fn cell_reads() -> Vec<Pair> {
         read(
             "Arc",
             batch!(|_| **black_box(&swap).load()),
-            cell_read::<reclaim::Arc>(),
+            cell_read::<reclaimer::Arc>(),
         ),
         read(
             "RwLockArc",
             batch!(|_| **black_box(&lock).read().unwrap()),
-            cell_read::<reclaim::RwLockArc>(),
+            cell_read::<reclaimer::RwLockArc>(),
         ),
-        read("Epoch", epoch_read, cell_read::<reclaim::Epoch>()),
+        read("Epoch", epoch_read, cell_read::<reclaimer::Epoch>()),
         read(
             "Gc",
             batch!(|_| **black_box(&gc_cell).borrow()),
-            cell_read::<reclaim::Gc>(),
+            cell_read::<reclaimer::Gc>(),
         ),
         read(
             "SyncGc",
             batch!(|_| **black_box(&dumpster_lock).read().unwrap()),
-            cell_read::<reclaim::SyncGc>(),
+            cell_read::<reclaimer::SyncGc>(),
         ),
-        read("Leak", leak_read, cell_read::<reclaim::Leak>()),
+        read("Leak", leak_read, cell_read::<reclaimer::Leak>()),
     ]
 }
 
 /// A batch of `Cell::store` of a fresh value on a cell of strategy `S`.
-fn cell_store<S: reclaim::Strategy>() -> Batch
+fn cell_store<S: reclaimer::Strategy>() -> Batch
 where
-    u64: reclaim::Shareable<S>,
+    u64: reclaimer::Shareable<S>,
 {
     let cell = Cell::<S, u64>::from_value(0);
     batch!(|i| black_box(&cell).store(Shared::new(i)))
@@ -189,7 +189,7 @@ fn cell_stores() -> Vec<Pair> {
         store(
             "Arc",
             batch!(|i| black_box(&swap).store(std::sync::Arc::new(i))),
-            cell_store::<reclaim::Arc>(),
+            cell_store::<reclaimer::Arc>(),
         ),
         store(
             "RwLockArc",
@@ -200,12 +200,12 @@ fn cell_stores() -> Vec<Pair> {
                     new,
                 ));
             }),
-            cell_store::<reclaim::RwLockArc>(),
+            cell_store::<reclaimer::RwLockArc>(),
         ),
         store(
             "Epoch",
             batch!(|i| epoch_swap(black_box(&atomic), i)),
-            cell_store::<reclaim::Epoch>(),
+            cell_store::<reclaimer::Epoch>(),
         ),
         store(
             "Gc",
@@ -216,7 +216,7 @@ fn cell_stores() -> Vec<Pair> {
                     new,
                 ));
             }),
-            cell_store::<reclaim::Gc>(),
+            cell_store::<reclaimer::Gc>(),
         ),
         store(
             "SyncGc",
@@ -227,7 +227,7 @@ fn cell_stores() -> Vec<Pair> {
                     new,
                 ));
             }),
-            cell_store::<reclaim::SyncGc>(),
+            cell_store::<reclaimer::SyncGc>(),
         ),
     ]
 }
@@ -254,7 +254,7 @@ fn epoch_stores_on_two_threads() -> Vec<Pair> {
         drop(unsafe { atomic.into_owned() });
     };
     let wrapped = |n| {
-        let cell = Cell::<reclaim::Epoch, u64>::from_value(0);
+        let cell = Cell::<reclaimer::Epoch, u64>::from_value(0);
         for i in 0..n {
             black_box(&cell).store(Shared::new(i));
         }
@@ -278,7 +278,7 @@ fn epoch_read_vs_arc_clone() -> Vec<Pair> {
         }
     };
     let epoch_read = || {
-        let cell = Cell::<reclaim::Epoch, u64>::from_value(1);
+        let cell = Cell::<reclaimer::Epoch, u64>::from_value(1);
         move |n| {
             for _ in 0..n {
                 black_box(black_box(&cell).read(|v| *v));

@@ -21,10 +21,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reclaim::metrics::{Ledger, Tracked};
-use reclaim::Shared;
+use reclaimer::metrics::{Ledger, Tracked};
+use reclaimer::Shared;
 
-type S = reclaim::Arc;
+type S = reclaimer::Arc;
 
 /// A message-sized payload.
 type Payload = [u64; 8];

@@ -20,8 +20,8 @@
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use reclaim::metrics::{Ledger, Tracked};
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::metrics::{Ledger, Tracked};
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// A tracked node behind a strategy's pointer.
 type Handle<S> = Shared<S, Tracked<Node<S>>>;
@@ -104,12 +104,12 @@ fn main() -> ExitCode {
         }
     }
     let run: fn(usize, bool) -> u64 = match strategy.as_deref().unwrap_or("arc") {
-        "arc" => run::<reclaim::Arc>,
-        "rw-lock-arc" => run::<reclaim::RwLockArc>,
-        "epoch" => run::<reclaim::Epoch>,
-        "gc" => run::<reclaim::Gc>,
-        "sync-gc" => run::<reclaim::SyncGc>,
-        "leak" => run::<reclaim::Leak>,
+        "arc" => run::<reclaimer::Arc>,
+        "rw-lock-arc" => run::<reclaimer::RwLockArc>,
+        "epoch" => run::<reclaimer::Epoch>,
+        "gc" => run::<reclaimer::Gc>,
+        "sync-gc" => run::<reclaimer::SyncGc>,
+        "leak" => run::<reclaimer::Leak>,
         other => {
             eprintln!("cycle_leak: unknown strategy {other:?}\n{USAGE}");
             return ExitCode::from(2);

@@ -12,7 +12,7 @@
 
 use std::process::{Command, ExitCode, Stdio};
 
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace};
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
 
 /// A tokio worker's default stack.
 const STACK: usize = 2 * 1024 * 1024;
@@ -59,13 +59,13 @@ fn run_one(strategy: &str, shape: &str, n: usize) -> Result<(), String> {
     let worker = std::thread::Builder::new()
         .stack_size(STACK)
         .spawn(move || match strategy.as_str() {
-            "Arc" => trial::<reclaim::Arc>(ring, n),
-            "RwLockArc" => trial::<reclaim::RwLockArc>(ring, n),
-            "Gc" => trial::<reclaim::Gc>(ring, n),
-            "SyncGc" => trial::<reclaim::SyncGc>(ring, n),
-            "Leak" => trial::<reclaim::Leak>(ring, n),
+            "Arc" => trial::<reclaimer::Arc>(ring, n),
+            "RwLockArc" => trial::<reclaimer::RwLockArc>(ring, n),
+            "Gc" => trial::<reclaimer::Gc>(ring, n),
+            "SyncGc" => trial::<reclaimer::SyncGc>(ring, n),
+            "Leak" => trial::<reclaimer::Leak>(ring, n),
             #[cfg(feature = "epoch")]
-            "Epoch" => trial::<reclaim::Epoch>(ring, n),
+            "Epoch" => trial::<reclaimer::Epoch>(ring, n),
             _ => panic!("unknown strategy"),
         })
         .map_err(|e| format!("cannot spawn a thread: {e}"))?;

@@ -1,5 +1,5 @@
 //! Raw crossbeam-epoch, without a flush, keeps a single deferred object forever; a flush (and a
-//! re-pin) frees it. This is why `reclaim::Epoch` flushes on a policy.
+//! re-pin) frees it. This is why `reclaimer::Epoch` flushes on a policy.
 //!
 //! ```text
 //! cargo run --example epoch_flush

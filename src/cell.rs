@@ -18,9 +18,9 @@ use crate::trace::{Trace, Visitor};
 /// holds, and rust-gc only unroots pointers stored through its own cell.
 ///
 /// ```
-/// use reclaim::{Cell, Shared};
+/// use reclaimer::{Cell, Shared};
 ///
-/// type S = reclaim::Arc;
+/// type S = reclaimer::Arc;
 ///
 /// let config: Cell<S, Vec<String>> = Cell::new(Shared::new(vec!["a".into()]));
 /// config.rcu(|old| {

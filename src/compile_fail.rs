@@ -4,9 +4,9 @@
 //! `Gc` handles cannot enter `tokio::spawn`:
 //!
 //! ```compile_fail
-//! use reclaim::Shared;
+//! use reclaimer::Shared;
 //! # #[tokio::main] async fn main() {
-//! let handle: Shared<reclaim::Gc, u64> = Shared::new(1);
+//! let handle: Shared<reclaimer::Gc, u64> = Shared::new(1);
 //! tokio::spawn(async move { assert_eq!(*handle, 1) }).await.unwrap();
 //! # }
 //! ```
@@ -14,13 +14,13 @@
 //! Thread-safe strategies can (the twin):
 //!
 //! ```
-//! use reclaim::Shared;
+//! use reclaimer::Shared;
 //! # #[tokio::main] async fn main() {
-//! let a: Shared<reclaim::Arc, u64> = Shared::new(1);
-//! let b: Shared<reclaim::SyncGc, u64> = Shared::new(1);
-//! let c: Shared<reclaim::RwLockArc, u64> = Shared::new(1);
-//! let d: Shared<reclaim::Leak, u64> = Shared::new(1);
-//! let e: Shared<reclaim::Epoch, u64> = Shared::new(1);
+//! let a: Shared<reclaimer::Arc, u64> = Shared::new(1);
+//! let b: Shared<reclaimer::SyncGc, u64> = Shared::new(1);
+//! let c: Shared<reclaimer::RwLockArc, u64> = Shared::new(1);
+//! let d: Shared<reclaimer::Leak, u64> = Shared::new(1);
+//! let e: Shared<reclaimer::Epoch, u64> = Shared::new(1);
 //! tokio::spawn(async move { assert_eq!(*a + *b + *c + *d + *e, 5) }).await.unwrap();
 //! # }
 //! ```
@@ -28,69 +28,69 @@
 //! A `Gc` cell cannot cross threads either:
 //!
 //! ```compile_fail
-//! let cell: reclaim::Cell<reclaim::Gc, u64> = reclaim::Cell::from_value(1);
+//! let cell: reclaimer::Cell<reclaimer::Gc, u64> = reclaimer::Cell::from_value(1);
 //! std::thread::spawn(move || cell.read(|v| *v)).join().unwrap();
 //! ```
 //!
 //! ```
-//! let cell: reclaim::Cell<reclaim::Arc, u64> = reclaim::Cell::from_value(1);
+//! let cell: reclaimer::Cell<reclaimer::Arc, u64> = reclaimer::Cell::from_value(1);
 //! std::thread::spawn(move || cell.read(|v| *v)).join().unwrap();
 //! ```
 //!
 //! Nor a `Gc` back-edge:
 //!
 //! ```compile_fail
-//! let strong: reclaim::Shared<reclaim::Gc, u64> = reclaim::Shared::new(1);
-//! let weak = reclaim::Shared::downgrade(&strong);
+//! let strong: reclaimer::Shared<reclaimer::Gc, u64> = reclaimer::Shared::new(1);
+//! let weak = reclaimer::Shared::downgrade(&strong);
 //! std::thread::spawn(move || weak.upgrade().is_some()).join().unwrap();
 //! ```
 //!
 //! ```
-//! let strong: reclaim::Shared<reclaim::Arc, u64> = reclaim::Shared::new(1);
-//! let weak = reclaim::Shared::downgrade(&strong);
+//! let strong: reclaimer::Shared<reclaimer::Arc, u64> = reclaimer::Shared::new(1);
+//! let weak = reclaimer::Shared::downgrade(&strong);
 //! std::thread::spawn(move || weak.upgrade().is_some()).join().unwrap();
 //! ```
 //!
 //! A thread-safe strategy does not make a `!Sync` value shareable:
 //!
 //! ```compile_fail
-//! # use reclaim::Trace;
+//! # use reclaimer::Trace;
 //! #[derive(Trace)]
 //! struct NotSync(#[trace(skip)] std::cell::Cell<u8>);
-//! let handle: reclaim::Shared<reclaim::Arc, NotSync> =
-//!     reclaim::Shared::new(NotSync(std::cell::Cell::new(1)));
+//! let handle: reclaimer::Shared<reclaimer::Arc, NotSync> =
+//!     reclaimer::Shared::new(NotSync(std::cell::Cell::new(1)));
 //! std::thread::spawn(move || handle.0.get()).join().unwrap();
 //! ```
 //!
 //! ```
-//! # use reclaim::Trace;
+//! # use reclaimer::Trace;
 //! #[derive(Trace)]
 //! struct Plain(u8);
-//! let handle: reclaim::Shared<reclaim::Arc, Plain> = reclaim::Shared::new(Plain(1));
+//! let handle: reclaimer::Shared<reclaimer::Arc, Plain> = reclaimer::Shared::new(Plain(1));
 //! std::thread::spawn(move || handle.0).join().unwrap();
 //! ```
 //!
 //! Generic code must ask for `ThreadSafe` before it spawns:
 //!
 //! ```compile_fail
-//! use reclaim::{Shared, Strategy};
+//! use reclaimer::{Shared, Strategy};
 //! fn spawn<S: Strategy>(handle: Shared<S, u64>) {
 //!     std::thread::spawn(move || *handle);
 //! }
 //! ```
 //!
 //! ```
-//! use reclaim::{Shared, ThreadSafe};
+//! use reclaimer::{Shared, ThreadSafe};
 //! fn spawn<S: ThreadSafe>(handle: Shared<S, u64>) {
 //!     std::thread::spawn(move || *handle).join().unwrap();
 //! }
-//! spawn(Shared::<reclaim::Arc, u64>::new(1));
+//! spawn(Shared::<reclaimer::Arc, u64>::new(1));
 //! ```
 //!
 //! `#[derive(Trace)]` rejects unions (the active field is unknown) and unknown options:
 //!
 //! ```compile_fail
-//! #[derive(reclaim::Trace)]
+//! #[derive(reclaimer::Trace)]
 //! union Either {
 //!     a: u32,
 //!     b: f32,
@@ -99,7 +99,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! #[derive(reclaim::Trace)]
+//! #[derive(reclaimer::Trace)]
 //! struct Typo {
 //!     #[trace(skipp)]
 //!     a: u32,
@@ -108,7 +108,7 @@
 //! ```
 //!
 //! ```
-//! #[derive(reclaim::Trace)]
+//! #[derive(reclaimer::Trace)]
 //! struct Fine {
 //!     #[trace(skip)]
 //!     a: std::sync::Mutex<u32>,

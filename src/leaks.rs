@@ -8,10 +8,10 @@
 //! Finding an `Arc` cycle in one's own code:
 //!
 //! ```
-//! use reclaim::metrics::Tracked;
-//! use reclaim::{Cell, Shared, Trace};
+//! use reclaimer::metrics::Tracked;
+//! use reclaimer::{Cell, Shared, Trace};
 //!
-//! type S = reclaim::Arc;
+//! type S = reclaimer::Arc;
 //!
 //! #[derive(Trace)]
 //! struct Room {
@@ -23,7 +23,7 @@
 //!     room: Cell<S, Option<Shared<S, Tracked<Room>>>>,
 //! }
 //!
-//! let scope = reclaim::leaks::scope();
+//! let scope = reclaimer::leaks::scope();
 //! {
 //!     let room = Shared::<S, _>::new(scope.track(Room { members: Cell::from_value(vec![]) }));
 //!     let alice = Shared::<S, _>::new(scope.track(Session { room: Cell::from_value(None) }));
@@ -47,21 +47,21 @@
 //! assert!(check.to_string().starts_with("leak check failed under Arc: 2 objects"));
 //! ```
 //!
-//! The same code under a collecting strategy passes (`type S = reclaim::SyncGc;`), and so does
+//! The same code under a collecting strategy passes (`type S = reclaimer::SyncGc;`), and so does
 //! the `Arc` version once the back-edge from the session to its room is a
 //! [`Weak`](crate::Weak).
 //!
 //! ```should_panic
-//! # use reclaim::metrics::Tracked;
-//! # use reclaim::{Cell, Shared, Trace};
-//! type S = reclaim::Arc;
+//! # use reclaimer::metrics::Tracked;
+//! # use reclaimer::{Cell, Shared, Trace};
+//! type S = reclaimer::Arc;
 //!
 //! #[derive(Trace)]
 //! struct Node {
 //!     next: Cell<S, Option<Shared<S, Tracked<Node>>>>,
 //! }
 //!
-//! let scope = reclaim::leaks::scope();
+//! let scope = reclaimer::leaks::scope();
 //! let a = Shared::<S, _>::new(scope.track(Node { next: Cell::from_value(None) }));
 //! a.next.store(Shared::new(Some(a.clone()))); // a points to itself
 //! drop(a);

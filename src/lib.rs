@@ -25,13 +25,13 @@
 //!
 //! # Switching strategy
 //!
-//! A program names its strategy once. Changing `type S = reclaim::Arc;` to
-//! `type S = reclaim::SyncGc;` switches every thread-safe program with no other edit:
+//! A program names its strategy once. Changing `type S = reclaimer::Arc;` to
+//! `type S = reclaimer::SyncGc;` switches every thread-safe program with no other edit:
 //!
 //! ```
-//! use reclaim::{Cell, Shared, Trace};
+//! use reclaimer::{Cell, Shared, Trace};
 //!
-//! type S = reclaim::Arc;
+//! type S = reclaimer::Arc;
 //!
 //! #[derive(Trace)]
 //! struct Session {
@@ -57,7 +57,7 @@
 //! Generic code takes the strategy as a parameter and bounds only what it uses:
 //!
 //! ```
-//! use reclaim::{Cell, Shareable, Shared, Strategy, Trace};
+//! use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
 //!
 //! #[derive(Trace)]
 //! struct Node<S: Strategy> {
@@ -77,10 +77,10 @@
 //!     a
 //! }
 //!
-//! let a = cycle::<reclaim::Gc>();
+//! let a = cycle::<reclaimer::Gc>();
 //! assert_eq!(a.value, 1);
 //! drop(a);
-//! reclaim::collect::<reclaim::Gc>(); // the cycle is freed here; under `Arc` it would leak
+//! reclaimer::collect::<reclaimer::Gc>(); // the cycle is freed here; under `Arc` it would leak
 //! ```
 //!
 //! `Gc` is thread-local: its handles are `!Send`, so a program using it runs its tasks with
@@ -112,9 +112,9 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]
 
-// Lets `#[derive(Trace)]` output (which names `::reclaim`) compile inside this crate too.
+// Lets `#[derive(Trace)]` output (which names `::reclaimer`) compile inside this crate too.
 #[allow(unused_extern_crates)]
-extern crate self as reclaim;
+extern crate self as reclaimer;
 
 mod cell;
 mod compile_fail;

@@ -1,24 +1,24 @@
 //! The synchronisation primitives of this crate's own concurrent code, from std or, under
-//! `--cfg reclaim_loom`, from loom.
+//! `--cfg reclaimer_loom`, from loom.
 //!
 //! Only the atomics that guard memory (the `Epoch` reference counts and their fences) go through
 //! here, so loom checks every interleaving of them. Statistics and tuning knobs (garbage
 //! counters, the flush policy) stay std atomics even under loom: no memory is reached through
 //! them, and loom runs a model's threads on one OS thread, so they stay exact.
 
-#[cfg(not(reclaim_loom))]
+#[cfg(not(reclaimer_loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicUsize};
-#[cfg(not(reclaim_loom))]
+#[cfg(not(reclaimer_loom))]
 pub(crate) use std::thread::yield_now;
 
-#[cfg(reclaim_loom)]
+#[cfg(reclaimer_loom)]
 pub(crate) use ::loom::sync::atomic::{fence, AtomicUsize};
-#[cfg(reclaim_loom)]
+#[cfg(reclaimer_loom)]
 pub(crate) use ::loom::thread::yield_now;
 
 /// Declares a thread-local: std's, or under loom loom's, whose values are per model thread and
 /// per execution (a std thread-local would be shared by all the threads of a model).
-#[cfg(not(reclaim_loom))]
+#[cfg(not(reclaimer_loom))]
 macro_rules! local_key {
     ($(#[$attr:meta])* static $name:ident: $t:ty = const $init:block;) => {
         std::thread_local! { $(#[$attr])* static $name: $t = const $init; }
@@ -28,7 +28,7 @@ macro_rules! local_key {
     };
 }
 
-#[cfg(reclaim_loom)]
+#[cfg(reclaimer_loom)]
 macro_rules! local_key {
     ($(#[$attr:meta])* static $name:ident: $t:ty = const $init:block;) => {
         ::loom::thread_local! { $(#[$attr])* static $name: $t = $init; }

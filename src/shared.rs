@@ -14,9 +14,9 @@ use crate::trace::{Trace, Visitor};
 /// `Send + Sync` exactly when `S: ThreadSafe` and `T: Send + Sync`.
 ///
 /// ```
-/// use reclaim::Shared;
+/// use reclaimer::Shared;
 ///
-/// type S = reclaim::Arc; // or reclaim::SyncGc, reclaim::Epoch, ...
+/// type S = reclaimer::Arc; // or reclaimer::SyncGc, reclaimer::Epoch, ...
 ///
 /// let a: Shared<S, String> = Shared::new("hello".to_string());
 /// let b = a.clone();
@@ -126,10 +126,10 @@ unsafe impl<S: ThreadSafe, T: Trace + Send + Sync + 'static> Sync for Shared<S, 
 /// it closes.
 ///
 /// ```
-/// use reclaim::{Shared, Weak};
+/// use reclaimer::{Shared, Weak};
 ///
-/// let strong: Shared<reclaim::Arc, u32> = Shared::new(1);
-/// let weak: Weak<reclaim::Arc, u32> = Shared::downgrade(&strong);
+/// let strong: Shared<reclaimer::Arc, u32> = Shared::new(1);
+/// let weak: Weak<reclaimer::Arc, u32> = Shared::downgrade(&strong);
 /// assert_eq!(weak.upgrade().map(|p| *p), Some(1));
 /// drop(strong);
 /// assert!(weak.upgrade().is_none());

@@ -13,7 +13,7 @@ use std::sync::atomic::{
     AtomicU64, AtomicU8, AtomicUsize,
 };
 
-pub use reclaim_derive::Trace;
+pub use reclaimer_derive::Trace;
 
 /// A value whose handles the tracing collectors can find.
 ///
@@ -22,7 +22,7 @@ pub use reclaim_derive::Trace;
 /// impl (a channel, a socket, a foreign type).
 ///
 /// ```
-/// use reclaim::{Cell, Shared, Strategy, Trace};
+/// use reclaimer::{Cell, Shared, Strategy, Trace};
 ///
 /// #[derive(Trace)]
 /// struct Room<S: Strategy> {
@@ -34,8 +34,8 @@ pub use reclaim_derive::Trace;
 ///
 /// fn open<S: Strategy>() -> Shared<S, Room<S>>
 /// where
-///     String: reclaim::Shareable<S>,
-///     Room<S>: reclaim::Shareable<S>,
+///     String: reclaimer::Shareable<S>,
+///     Room<S>: reclaimer::Shareable<S>,
 /// {
 ///     Shared::new(Room {
 ///         name: "lobby".into(),
@@ -43,8 +43,8 @@ pub use reclaim_derive::Trace;
 ///         opened: std::time::Instant::now(),
 ///     })
 /// }
-/// # assert_eq!(open::<reclaim::Arc>().name, "lobby");
-/// # assert_eq!(open::<reclaim::Gc>().topic.read(|t| t.len()), 7);
+/// # assert_eq!(open::<reclaimer::Arc>().name, "lobby");
+/// # assert_eq!(open::<reclaimer::Gc>().topic.read(|t| t.len()), 7);
 /// ```
 ///
 /// Mutable links between shared objects go through [`Cell`](crate::Cell), never through a std

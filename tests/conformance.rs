@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
-use reclaim::{BackEdge, Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::{BackEdge, Cell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// Counts drops per object id.
 struct Detector {
@@ -594,17 +594,17 @@ fn acyclic_for<S: Strategy>(n: usize) -> usize {
 }
 
 #[cfg(feature = "arc")]
-conformance!(arc, reclaim::Arc, thread_safe);
+conformance!(arc, reclaimer::Arc, thread_safe);
 #[cfg(feature = "rw-lock-arc")]
-conformance!(rw_lock_arc, reclaim::RwLockArc, thread_safe);
+conformance!(rw_lock_arc, reclaimer::RwLockArc, thread_safe);
 #[cfg(feature = "epoch")]
-conformance!(epoch, reclaim::Epoch, thread_safe);
+conformance!(epoch, reclaimer::Epoch, thread_safe);
 #[cfg(feature = "gc")]
-conformance!(gc, reclaim::Gc);
+conformance!(gc, reclaimer::Gc);
 #[cfg(feature = "sync-gc")]
-conformance!(sync_gc, reclaim::SyncGc, thread_safe);
+conformance!(sync_gc, reclaimer::SyncGc, thread_safe);
 #[cfg(feature = "leak")]
-conformance!(leak, reclaim::Leak, thread_safe);
+conformance!(leak, reclaimer::Leak, thread_safe);
 
 /// `Gc` runs a read closure under the cell's shared borrow: a collection inside the closure
 /// still traces the cell, and a store into the same cell panics instead of freeing the value
@@ -613,7 +613,7 @@ conformance!(leak, reclaim::Leak, thread_safe);
 mod gc_read_under_borrow {
     use super::*;
 
-    type S = reclaim::Gc;
+    type S = reclaimer::Gc;
 
     #[derive(Trace)]
     struct Holder {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// Counts drops of the values it is attached to.
 struct Counter(StdArc<AtomicUsize>);
@@ -116,20 +116,20 @@ where
 #[test]
 fn one_user_type_runs_on_every_strategy() {
     // All three accounts sit on cycles through cells.
-    assert_eq!(exercise::<reclaim::Arc>(), 0, "Arc leaks the cycles");
+    assert_eq!(exercise::<reclaimer::Arc>(), 0, "Arc leaks the cycles");
     assert_eq!(
-        exercise::<reclaim::RwLockArc>(),
+        exercise::<reclaimer::RwLockArc>(),
         0,
         "RwLockArc leaks the cycles"
     );
-    assert_eq!(exercise::<reclaim::Epoch>(), 0, "Epoch leaks the cycles");
-    assert_eq!(exercise::<reclaim::Gc>(), 3, "Gc collects the cycles");
+    assert_eq!(exercise::<reclaimer::Epoch>(), 0, "Epoch leaks the cycles");
+    assert_eq!(exercise::<reclaimer::Gc>(), 3, "Gc collects the cycles");
     assert_eq!(
-        exercise::<reclaim::SyncGc>(),
+        exercise::<reclaimer::SyncGc>(),
         3,
         "SyncGc collects the cycles"
     );
-    assert_eq!(exercise::<reclaim::Leak>(), 0, "Leak frees nothing");
+    assert_eq!(exercise::<reclaimer::Leak>(), 0, "Leak frees nothing");
     let _ = std::mem::size_of::<Never>();
     let _ = Unit;
 }

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use reclaim::strategy::epoch::FlushPolicy;
-use reclaim::{Cell, Epoch, Shared, Strategy, Trace};
+use reclaimer::strategy::epoch::FlushPolicy;
+use reclaimer::{Cell, Epoch, Shared, Strategy, Trace};
 
 fn main() {
     let mut args = Arguments::from_args();
@@ -225,7 +225,7 @@ fn flush_hands_a_parked_threads_garbage_on() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc as StdArc;
 
-    #[derive(reclaim::Trace)]
+    #[derive(reclaimer::Trace)]
     struct Flag(#[trace(skip)] StdArc<AtomicBool>);
     impl Drop for Flag {
         fn drop(&mut self) {
@@ -239,8 +239,8 @@ fn flush_hands_a_parked_threads_garbage_on() {
     let (parked_tx, parked_rx) = std::sync::mpsc::channel();
     let (exit_tx, exit_rx) = std::sync::mpsc::channel::<()>();
     let worker = std::thread::spawn(move || {
-        drop(reclaim::Shared::<reclaim::Epoch, _>::new(Flag(flag)));
-        reclaim::Epoch::flush();
+        drop(reclaimer::Shared::<reclaimer::Epoch, _>::new(Flag(flag)));
+        reclaimer::Epoch::flush();
         parked_tx.send(()).unwrap();
         // Stay alive, as a parked worker does: its thread-local bag is never handed on by exit.
         exit_rx.recv().unwrap();
@@ -251,8 +251,8 @@ fn flush_hands_a_parked_threads_garbage_on() {
         if dropped.load(Ordering::SeqCst) {
             break;
         }
-        reclaim::Epoch::flush();
-        let cell = reclaim::Cell::<reclaim::Epoch, u8>::from_value(0);
+        reclaimer::Epoch::flush();
+        let cell = reclaimer::Cell::<reclaimer::Epoch, u8>::from_value(0);
         cell.read(|_| ());
     }
     let freed = dropped.load(Ordering::SeqCst);

@@ -4,20 +4,20 @@
 //! Run it as `docs/testing.md` says ("Loom"):
 //!
 //! ```text
-//! RUSTFLAGS="--cfg reclaim_loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=2 \
-//!     cargo test -p reclaim --release --no-default-features --features epoch --test loom_epoch
+//! RUSTFLAGS="--cfg reclaimer_loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=2 \
+//!     cargo test -p reclaimer --release --no-default-features --features epoch --test loom_epoch
 //! ```
 //!
 //! Each value carries a probe whose drop is counted in loom atomics. A reader asserts the count
 //! is still zero while it holds or reads the value (not dropped early); after the threads are
 //! joined and `collect()` has run, each count is exactly one (dropped once, and not leaked).
-#![cfg(reclaim_loom)]
+#![cfg(reclaimer_loom)]
 
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
-use reclaim::{Cell, Epoch, Shared, Strategy, Trace, Weak};
+use reclaimer::{Cell, Epoch, Shared, Strategy, Trace, Weak};
 
 /// Drop counts, one per value of a model.
 struct Drops(Vec<AtomicUsize>);

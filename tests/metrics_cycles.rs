@@ -5,8 +5,8 @@
 //! The only `SyncGc` test of this binary is here, so no other test's dumpster collection can
 //! free its cycle between the snapshot and the final collect.
 
-use reclaim::metrics::{Counts, Generation, Ledger, ObjectId, Tracked};
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace};
+use reclaimer::metrics::{Counts, Generation, Ledger, ObjectId, Tracked};
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
 
 #[track_caller]
 fn conserved(counts: &Counts) {
@@ -80,29 +80,29 @@ where
 
 #[test]
 fn arc_two_node_cycle_is_leaked_with_exact_counts_and_bytes() {
-    refcounting_leaks_the_cycle::<reclaim::Arc>();
+    refcounting_leaks_the_cycle::<reclaimer::Arc>();
 }
 
 #[test]
 fn rw_lock_arc_two_node_cycle_is_leaked_with_exact_counts_and_bytes() {
-    refcounting_leaks_the_cycle::<reclaim::RwLockArc>();
+    refcounting_leaks_the_cycle::<reclaimer::RwLockArc>();
 }
 
 #[test]
 fn arc_cycle_broken_by_a_weak_back_edge_is_reclaimed_at_once() {
     #[derive(Trace)]
     struct Parent {
-        child: Cell<reclaim::Arc, Option<Shared<reclaim::Arc, Tracked<Child>>>>,
+        child: Cell<reclaimer::Arc, Option<Shared<reclaimer::Arc, Tracked<Child>>>>,
     }
     #[derive(Trace)]
     struct Child {
-        parent: reclaim::Weak<reclaim::Arc, Tracked<Parent>>,
+        parent: reclaimer::Weak<reclaimer::Arc, Tracked<Parent>>,
     }
 
     let ledger = Ledger::new();
     let generation = ledger.generation();
     let parent =
-        Shared::<reclaim::Arc, _>::new(ledger.track().generation(generation).wrap(Parent {
+        Shared::<reclaimer::Arc, _>::new(ledger.track().generation(generation).wrap(Parent {
             child: Cell::from_value(None),
         }));
     let child = Shared::new(ledger.track().generation(generation).wrap(Child {
@@ -111,7 +111,7 @@ fn arc_cycle_broken_by_a_weak_back_edge_is_reclaimed_at_once() {
     parent.child.store(Shared::new(Some(child)));
     assert!(ledger.release_generation(generation)); // released first, then dropped
     drop(parent);
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!((report.counts.reclaimed, report.counts.leaked), (2, 0));
     assert_eq!(report.counts.late, 0);
@@ -123,13 +123,13 @@ fn arc_cycle_broken_by_a_weak_back_edge_is_reclaimed_at_once() {
 fn gc_cycle_is_reclaimed_by_collect_and_counted_late() {
     let ledger = Ledger::new();
     let generation = ledger.generation();
-    let ids = two_node_cycle::<reclaim::Gc>(&ledger, generation);
+    let ids = two_node_cycle::<reclaimer::Gc>(&ledger, generation);
     ledger.advance(7);
     // rust-gc collects only on allocation or when asked; nothing allocated since the drop.
     assert!(ids.iter().all(|&id| !ledger.is_reclaimed(id)));
-    let size = std::mem::size_of::<Node<reclaim::Gc>>() as u64;
+    let size = std::mem::size_of::<Node<reclaimer::Gc>>() as u64;
 
-    let report = ledger.finish::<reclaim::Gc>();
+    let report = ledger.finish::<reclaimer::Gc>();
     conserved(&report.counts);
     let counts = &report.counts;
     assert_eq!(
@@ -154,9 +154,9 @@ fn gc_cycle_is_reclaimed_by_collect_and_counted_late() {
 fn gc_cycle_collected_by_the_workload_is_not_late() {
     let ledger = Ledger::new();
     let generation = ledger.generation();
-    two_node_cycle::<reclaim::Gc>(&ledger, generation);
-    ledger.collect::<reclaim::Gc>();
-    let report = ledger.finish::<reclaim::Gc>();
+    two_node_cycle::<reclaimer::Gc>(&ledger, generation);
+    ledger.collect::<reclaimer::Gc>();
+    let report = ledger.finish::<reclaimer::Gc>();
     conserved(&report.counts);
     assert_eq!((report.counts.reclaimed, report.counts.late), (2, 0));
     assert_eq!(report.pauses.collections.count, 1);
@@ -166,7 +166,7 @@ fn gc_cycle_collected_by_the_workload_is_not_late() {
 fn sync_gc_cycle_is_reclaimed_by_collect_and_late_unless_collected_before() {
     let ledger = Ledger::new();
     let generation = ledger.generation();
-    let ids = two_node_cycle::<reclaim::SyncGc>(&ledger, generation);
+    let ids = two_node_cycle::<reclaimer::SyncGc>(&ledger, generation);
     // dumpster may collect inside a drop on its own; whatever it has not freed by now, the
     // final collect must, and that is late.
     let before = ledger.counts();
@@ -174,7 +174,7 @@ fn sync_gc_cycle_is_reclaimed_by_collect_and_late_unless_collected_before() {
     let freed_before = ids.iter().filter(|&&id| ledger.is_reclaimed(id)).count() as u64;
     assert_eq!(before.reclaimed, freed_before);
 
-    let report = ledger.finish::<reclaim::SyncGc>();
+    let report = ledger.finish::<reclaimer::SyncGc>();
     conserved(&report.counts);
     assert_eq!((report.counts.reclaimed, report.counts.leaked), (2, 0));
     assert_eq!(report.counts.late, 2 - freed_before);

@@ -7,9 +7,9 @@
 //! runs its test on the main thread, the only thread of the process.
 
 use libtest_mimic::{Arguments, Trial};
-use reclaim::metrics::{Counts, Ledger, Tracked};
-use reclaim::strategy::epoch::FlushPolicy;
-use reclaim::{Cell, Epoch, Shared};
+use reclaimer::metrics::{Counts, Ledger, Tracked};
+use reclaimer::strategy::epoch::FlushPolicy;
+use reclaimer::{Cell, Epoch, Shared};
 
 #[track_caller]
 fn conserved(counts: &Counts) {

@@ -4,8 +4,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use reclaim::metrics::Tracked;
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::metrics::Tracked;
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// A handle to a tracked `T`.
 type Handle<S, T> = Shared<S, Tracked<T>>;
@@ -22,7 +22,7 @@ struct Session<S: Strategy> {
 }
 
 /// A room and two sessions; each session points back to the room, strongly or weakly.
-fn chat<S: Strategy>(scope: &reclaim::leaks::Scope, weak_back_edges: bool)
+fn chat<S: Strategy>(scope: &reclaimer::leaks::Scope, weak_back_edges: bool)
 where
     Tracked<Room<S>>: Shareable<S>,
     Tracked<Session<S>>: Shareable<S>,
@@ -53,8 +53,8 @@ where
 
 #[test]
 fn arc_cycle_fails_the_check_with_labels_counts_and_bytes() {
-    type S = reclaim::Arc;
-    let scope = reclaim::leaks::scope();
+    type S = reclaimer::Arc;
+    let scope = reclaimer::leaks::scope();
     chat::<S>(&scope, false);
     let check = scope.check::<S>();
     assert!(!check.is_clean());
@@ -89,39 +89,39 @@ fn arc_cycle_fails_the_check_with_labels_counts_and_bytes() {
 
 #[test]
 fn rw_lock_arc_cycle_fails_the_check() {
-    let scope = reclaim::leaks::scope();
-    chat::<reclaim::RwLockArc>(&scope, false);
-    assert_eq!(scope.check::<reclaim::RwLockArc>().leaked(), 3);
+    let scope = reclaimer::leaks::scope();
+    chat::<reclaimer::RwLockArc>(&scope, false);
+    assert_eq!(scope.check::<reclaimer::RwLockArc>().leaked(), 3);
 }
 
 #[test]
 fn weak_back_edges_pass_the_check() {
-    let scope = reclaim::leaks::scope();
-    chat::<reclaim::Arc>(&scope, true);
-    let check = scope.check::<reclaim::Arc>();
+    let scope = reclaimer::leaks::scope();
+    chat::<reclaimer::Arc>(&scope, true);
+    let check = scope.check::<reclaimer::Arc>();
     assert!(check.is_clean(), "{check}");
     assert_eq!(check.late(), 0);
-    scope.assert_none_leaked::<reclaim::Arc>();
+    scope.assert_none_leaked::<reclaimer::Arc>();
 }
 
 #[test]
 fn gc_collects_the_cycle_and_passes_the_check() {
-    let scope = reclaim::leaks::scope();
-    chat::<reclaim::Gc>(&scope, false);
-    let check = scope.check::<reclaim::Gc>();
+    let scope = reclaimer::leaks::scope();
+    chat::<reclaimer::Gc>(&scope, false);
+    let check = scope.check::<reclaimer::Gc>();
     assert!(check.is_clean(), "{check}");
     assert_eq!(check.counts().reclaimed, 3);
     assert_eq!(check.late(), 3);
     assert!(check.to_string().contains("leak check passed under Gc"));
-    scope.assert_none_leaked::<reclaim::Gc>();
+    scope.assert_none_leaked::<reclaimer::Gc>();
 }
 
 #[test]
 fn sync_gc_collects_the_cycle_and_passes_the_check() {
-    let scope = reclaim::leaks::scope();
-    chat::<reclaim::SyncGc>(&scope, false);
-    scope.assert_none_leaked::<reclaim::SyncGc>();
-    let check = scope.check::<reclaim::SyncGc>();
+    let scope = reclaimer::leaks::scope();
+    chat::<reclaimer::SyncGc>(&scope, false);
+    scope.assert_none_leaked::<reclaimer::SyncGc>();
+    let check = scope.check::<reclaimer::SyncGc>();
     assert_eq!(check.counts().reclaimed, 3);
     assert!(check.counts().check().is_ok());
 }

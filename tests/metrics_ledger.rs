@@ -3,8 +3,8 @@
 
 use std::sync::Barrier;
 
-use reclaim::metrics::{Counts, Generation, Ledger, LedgerConfig, Tracked, Violation};
-use reclaim::{Shared, Strategy};
+use reclaimer::metrics::{Counts, Generation, Ledger, LedgerConfig, Tracked, Violation};
+use reclaimer::{Shared, Strategy};
 
 /// The conservation law, asserted in every test: `allocated = reclaimed + leaked + live` and
 /// no double or early reclaim.
@@ -18,7 +18,7 @@ fn conserved(counts: &Counts) {
 /// says so before the next statement, and zero operations passed between release and reclaim.
 fn reclaimed_at_last_drop<S: Strategy>()
 where
-    Tracked<[u64; 4]>: reclaim::Shareable<S>,
+    Tracked<[u64; 4]>: reclaimer::Shareable<S>,
 {
     let ledger = Ledger::new();
     let a = Shared::<S, _>::new(ledger.track().expect_release().wrap([1u64, 2, 3, 4]));
@@ -58,18 +58,18 @@ where
 
 #[test]
 fn arc_acyclic_object_is_reclaimed_at_its_last_drop() {
-    reclaimed_at_last_drop::<reclaim::Arc>();
+    reclaimed_at_last_drop::<reclaimer::Arc>();
 }
 
 #[test]
 fn rw_lock_arc_acyclic_object_is_reclaimed_at_its_last_drop() {
-    reclaimed_at_last_drop::<reclaim::RwLockArc>();
+    reclaimed_at_last_drop::<reclaimer::RwLockArc>();
 }
 
 #[test]
 fn latency_in_operations_counts_the_ticks_between_release_and_reclaim() {
     let ledger = Ledger::new();
-    let a = Shared::<reclaim::Arc, _>::new(Tracked::new(&ledger, 5u32));
+    let a = Shared::<reclaimer::Arc, _>::new(Tracked::new(&ledger, 5u32));
     let keep = a.clone();
     ledger.advance(3);
     Tracked::release(&a);
@@ -78,7 +78,7 @@ fn latency_in_operations_counts_the_ticks_between_release_and_reclaim() {
         ledger.tick();
     }
     drop(keep);
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!(report.latency.ops.count, 1);
     assert_eq!(report.latency.ops.min, 5);
@@ -92,7 +92,7 @@ fn latency_in_operations_counts_the_ticks_between_release_and_reclaim() {
 fn the_last_of_k_consumers_stamps_the_release() {
     let ledger = Ledger::new();
     let message =
-        Shared::<reclaim::Arc, _>::new(ledger.track().label("Message").consumers(3).wrap(0u64));
+        Shared::<reclaimer::Arc, _>::new(ledger.track().label("Message").consumers(3).wrap(0u64));
     let id = Tracked::id(&message);
     let consumers: Vec<_> = (0..3).map(|_| message.clone()).collect();
     drop(message);
@@ -115,7 +115,7 @@ fn the_last_of_k_consumers_stamps_the_release() {
     assert_eq!(record.reclaimed.unwrap().op, 5);
     assert_eq!(record.pending_consumers, 0);
 
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!(report.counts.released, 1);
     assert_eq!(report.latency.ops.max, 2);
@@ -125,14 +125,14 @@ fn the_last_of_k_consumers_stamps_the_release() {
 #[test]
 fn consumers_added_later_hold_the_release_back() {
     let ledger = Ledger::new();
-    let message = Shared::<reclaim::Arc, _>::new(Tracked::new(&ledger, 1u8));
+    let message = Shared::<reclaimer::Arc, _>::new(Tracked::new(&ledger, 1u8));
     Tracked::add_consumers(&message, 2);
     assert!(!Tracked::consumed(&message));
     assert!(Tracked::consumed(&message));
     // A third consumer is one too many: misuse, and no second release.
     assert!(!Tracked::consumed(&message));
     drop(message);
-    let counts = ledger.finish::<reclaim::Arc>().counts;
+    let counts = ledger.finish::<reclaimer::Arc>().counts;
     conserved(&counts);
     assert_eq!((counts.released, counts.misuse), (1, 1));
 }
@@ -140,13 +140,13 @@ fn consumers_added_later_hold_the_release_back() {
 #[test]
 fn reclaim_while_a_consumer_is_pending_is_early() {
     let ledger = Ledger::new();
-    let message = Shared::<reclaim::Arc, _>::new(ledger.track().consumers(2).wrap(1u64));
+    let message = Shared::<reclaimer::Arc, _>::new(ledger.track().consumers(2).wrap(1u64));
     assert!(!Tracked::consumed(&message));
     drop(message); // the second consumer never got it
     let promised = ledger.track().expect_release().wrap(2u64);
     drop(promised); // released never
 
-    let counts = ledger.finish::<reclaim::Arc>().counts;
+    let counts = ledger.finish::<reclaimer::Arc>().counts;
     assert!(counts.is_balanced());
     assert_eq!(counts.early, 2);
     assert_eq!(counts.check(), Err(Violation::Early { count: 2 }));
@@ -177,7 +177,7 @@ fn a_faked_double_reclaim_is_detected_and_counted_once() {
     assert_eq!(counts.check(), Err(Violation::DoubleReclaim { count: 2 }));
 
     ledger.record_reclaim(other);
-    let counts = ledger.finish::<reclaim::Arc>().counts;
+    let counts = ledger.finish::<reclaimer::Arc>().counts;
     assert!(counts.is_balanced());
     assert_eq!((counts.reclaimed, counts.leaked), (2, 0));
     assert_eq!(counts.double_reclaims, 2);
@@ -196,7 +196,7 @@ fn releasing_a_reclaimed_object_or_a_generation_member_directly_is_misuse() {
     assert!(ledger.release_generation(generation));
     assert!(!ledger.release_generation(generation), "only once");
 
-    let counts = ledger.finish::<reclaim::Arc>().counts;
+    let counts = ledger.finish::<reclaimer::Arc>().counts;
     conserved(&counts);
     assert_eq!(counts.misuse, 2);
     assert_eq!(counts.released, 1);
@@ -208,7 +208,7 @@ fn an_arc_structure_dropped_before_its_generation_release_has_latency_zero() {
     let generation = ledger.generation();
     let parts: Vec<_> = (0..3)
         .map(|i| {
-            Shared::<reclaim::Arc, _>::new(
+            Shared::<reclaimer::Arc, _>::new(
                 ledger
                     .track()
                     .label("Part")
@@ -222,7 +222,7 @@ fn an_arc_structure_dropped_before_its_generation_release_has_latency_zero() {
     assert!(ledger.release_generation(generation)); // ...before the workload stamps the release
     assert_eq!(ledger.in_flight().count, 0);
 
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!(report.counts.reclaimed_before_release, 3);
     assert_eq!(report.counts.released, 3);
@@ -232,17 +232,17 @@ fn an_arc_structure_dropped_before_its_generation_release_has_latency_zero() {
 
 #[test]
 fn garbage_in_flight_follows_a_generation_until_collect() {
-    use reclaim::{Cell, Trace};
+    use reclaimer::{Cell, Trace};
 
     #[derive(Trace)]
     struct Node {
-        next: Cell<reclaim::Gc, Option<Shared<reclaim::Gc, Tracked<Node>>>>,
+        next: Cell<reclaimer::Gc, Option<Shared<reclaimer::Gc, Tracked<Node>>>>,
     }
 
     let ledger = Ledger::new();
     let generation = ledger.generation();
     let node = || {
-        Shared::<reclaim::Gc, _>::new(ledger.track().generation(generation).wrap(Node {
+        Shared::<reclaimer::Gc, _>::new(ledger.track().generation(generation).wrap(Node {
             next: Cell::from_value(None),
         }))
     };
@@ -258,10 +258,10 @@ fn garbage_in_flight_follows_a_generation_until_collect() {
     assert_eq!(ledger.in_flight().bytes, 2 * size);
     ledger.sample();
     ledger.advance(4);
-    ledger.collect::<reclaim::Gc>();
+    ledger.collect::<reclaimer::Gc>();
     assert_eq!(ledger.in_flight().count, 0);
 
-    let report = ledger.finish::<reclaim::Gc>();
+    let report = ledger.finish::<reclaimer::Gc>();
     conserved(&report.counts);
     assert_eq!(report.counts.late, 0, "the workload's own collect freed it");
     assert_eq!(report.latency.ops.count, 2);
@@ -286,7 +286,7 @@ fn a_member_created_after_its_generation_was_released_is_garbage_at_birth() {
     drop(late_member);
     assert_eq!(ledger.in_flight().count, 0);
     assert_eq!(ledger.in_flight().bytes, 0);
-    conserved(&ledger.finish::<reclaim::Arc>().counts);
+    conserved(&ledger.finish::<reclaimer::Arc>().counts);
 }
 
 #[test]
@@ -295,13 +295,13 @@ fn every_timed_operation_is_sampled_when_asked() {
         op_sample_every: 1,
         ..LedgerConfig::default()
     });
-    let a = Shared::<reclaim::Arc, _>::new(Tracked::new(&ledger, 0u64));
+    let a = Shared::<reclaimer::Arc, _>::new(Tracked::new(&ledger, 0u64));
     for _ in 0..100 {
         let b = ledger.op(|| a.clone());
         ledger.op(|| drop(b));
     }
     drop(a);
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!(report.pauses.op_sample_every, 1);
     assert_eq!(report.pauses.ops.count, 200);
@@ -334,8 +334,8 @@ fn two_ledgers_in_one_process_do_not_mix() {
     first.tick();
     assert_eq!(second.ops(), 0);
     let (one, two) = (
-        first.finish::<reclaim::Arc>(),
-        second.finish::<reclaim::Arc>(),
+        first.finish::<reclaimer::Arc>(),
+        second.finish::<reclaimer::Arc>(),
     );
     conserved(&one.counts);
     conserved(&two.counts);
@@ -351,7 +351,7 @@ fn live_objects_become_leaked_when_the_run_ends() {
     let counts = ledger.counts();
     conserved(&counts);
     assert_eq!((counts.live, counts.live_bytes, counts.leaked), (1, 16, 0));
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     assert_eq!((report.counts.live, report.counts.leaked), (0, 1));
     assert_eq!(report.leaks.leaked[0].label, "[u16; 8]");
@@ -377,7 +377,8 @@ fn conservation_holds_under_concurrency() {
         for (t, generation) in generations.iter().enumerate() {
             let (ledger, barrier) = (&ledger, &barrier);
             let generation = *generation;
-            let (send, receive) = std::sync::mpsc::channel::<Shared<reclaim::Arc, Tracked<u64>>>();
+            let (send, receive) =
+                std::sync::mpsc::channel::<Shared<reclaimer::Arc, Tracked<u64>>>();
             scope.spawn(move || {
                 for message in receive {
                     Tracked::consumed(&message);
@@ -387,14 +388,14 @@ fn conservation_holds_under_concurrency() {
                 barrier.wait();
                 let mut members = Vec::new();
                 for i in 0..PER_PRODUCER {
-                    let message = Shared::<reclaim::Arc, _>::new(
+                    let message = Shared::<reclaimer::Arc, _>::new(
                         ledger.track().label("Message").consumers(2).wrap(i as u64),
                     );
                     send.send(ledger.op(|| message.clone())).unwrap();
                     Tracked::consumed(&message);
                     drop(message);
                     if i % 10 == t {
-                        members.push(Shared::<reclaim::Arc, _>::new(
+                        members.push(Shared::<reclaimer::Arc, _>::new(
                             ledger.track().generation(generation).wrap(i),
                         ));
                     }
@@ -404,7 +405,7 @@ fn conservation_holds_under_concurrency() {
             });
         }
     });
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     conserved(&report.counts);
     let members = (PRODUCERS * PER_PRODUCER / 10) as u64;
     let messages = (PRODUCERS * PER_PRODUCER) as u64;

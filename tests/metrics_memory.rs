@@ -4,8 +4,8 @@
 //!
 //! One test in this binary, so the process-wide figures move only with it.
 
-use reclaim::metrics::{memory, CountingAlloc, Ledger, Tracked};
-use reclaim::Shared;
+use reclaimer::metrics::{memory, CountingAlloc, Ledger, Tracked};
+use reclaimer::Shared;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -15,7 +15,7 @@ fn counting_allocator_follows_allocations_and_frees() {
     let _warm = Box::new(0u8);
     assert!(memory::installed());
     assert_eq!(
-        reclaim::metrics::Environment::detect().allocator,
+        reclaimer::metrics::Environment::detect().allocator,
         "counting"
     );
 
@@ -44,7 +44,7 @@ fn counting_allocator_follows_allocations_and_frees() {
     assert!(ledger.overhead_bytes() > 0);
 
     // A shared tracked object costs exactly its `Arc` allocation.
-    let shared = Shared::<reclaim::Arc, _>::new(Tracked::new(&ledger, [0u8; 100]));
+    let shared = Shared::<reclaimer::Arc, _>::new(Tracked::new(&ledger, [0u8; 100]));
     let arc_bytes =
         (2 * std::mem::size_of::<usize>() + std::mem::size_of::<Tracked<[u8; 100]>>()) as i64;
     assert_eq!(memory::thread_net_bytes() - before, arc_bytes);
@@ -57,7 +57,7 @@ fn counting_allocator_follows_allocations_and_frees() {
     ledger.sample();
     drop(held);
     drop(tracked);
-    let report = ledger.finish::<reclaim::Arc>();
+    let report = ledger.finish::<reclaimer::Arc>();
     assert!(report.counts.is_balanced());
     let heap = &report.memory;
     assert!(heap.counting);

@@ -3,33 +3,33 @@
 
 use std::time::Duration;
 
-use reclaim::metrics::{Environment, Ledger, RunResult, Throughput, Tracked};
-use reclaim::{Cell, Shared, Trace};
+use reclaimer::metrics::{Environment, Ledger, RunResult, Throughput, Tracked};
+use reclaimer::{Cell, Shared, Trace};
 
 #[derive(Trace)]
 struct Node {
-    next: Cell<reclaim::Arc, Option<Shared<reclaim::Arc, Tracked<Node>>>>,
+    next: Cell<reclaimer::Arc, Option<Shared<reclaimer::Arc, Tracked<Node>>>>,
 }
 
 /// A report with something in every section: latencies, a leak, samples, pauses.
-fn busy_report() -> reclaim::metrics::Report {
+fn busy_report() -> reclaimer::metrics::Report {
     let ledger = Ledger::new();
     for i in 0..50u64 {
-        let message = Shared::<reclaim::Arc, _>::new(ledger.track().consumers(1).wrap(i));
+        let message = Shared::<reclaimer::Arc, _>::new(ledger.track().consumers(1).wrap(i));
         ledger.advance(i);
         Tracked::consumed(&message);
         ledger.op(|| drop(message));
     }
     let generation = ledger.generation();
-    let a = Shared::<reclaim::Arc, _>::new(ledger.track().generation(generation).wrap(Node {
+    let a = Shared::<reclaimer::Arc, _>::new(ledger.track().generation(generation).wrap(Node {
         next: Cell::from_value(None),
     }));
     a.next.store(Shared::new(Some(a.clone())));
     drop(a);
     ledger.release_generation(generation);
     ledger.sample();
-    ledger.collect::<reclaim::Arc>();
-    ledger.finish::<reclaim::Arc>()
+    ledger.collect::<reclaimer::Arc>();
+    ledger.finish::<reclaimer::Arc>()
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
 use proptest::prelude::*;
-use reclaim::{Cell, Shareable, Shared, Trace};
+use reclaimer::{Cell, Shareable, Shared, Trace};
 
 /// A value with a drop counter shared by one run.
 #[derive(Trace)]
@@ -43,7 +43,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Runs `ops` on three cells; returns what was observed, values created and values dropped.
-fn run<S: reclaim::Strategy>(ops: &[Op]) -> (Vec<u64>, usize, usize)
+fn run<S: reclaimer::Strategy>(ops: &[Op]) -> (Vec<u64>, usize, usize)
 where
     Item: Shareable<S>,
 {
@@ -100,11 +100,11 @@ fn item_value(current: u64, delta: u64) -> u64 {
     current.wrapping_add(delta)
 }
 
-fn check<S: reclaim::Strategy>(ops: &[Op]) -> Result<(), TestCaseError>
+fn check<S: reclaimer::Strategy>(ops: &[Op]) -> Result<(), TestCaseError>
 where
     Item: Shareable<S>,
 {
-    let (expected, created, dropped) = run::<reclaim::RwLockArc>(ops);
+    let (expected, created, dropped) = run::<reclaimer::RwLockArc>(ops);
     prop_assert_eq!(created, dropped, "the oracle dropped every value once");
     let (seen, created, dropped) = run::<S>(ops);
     prop_assert_eq!(&seen, &expected, "{} disagrees with the oracle", S::NAME);
@@ -118,26 +118,26 @@ proptest! {
 
     #[test]
     fn arc_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
-        check::<reclaim::Arc>(&ops)?;
+        check::<reclaimer::Arc>(&ops)?;
     }
 
     #[test]
     fn epoch_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
-        check::<reclaim::Epoch>(&ops)?;
+        check::<reclaimer::Epoch>(&ops)?;
     }
 
     #[test]
     fn gc_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
-        check::<reclaim::Gc>(&ops)?;
+        check::<reclaimer::Gc>(&ops)?;
     }
 
     #[test]
     fn sync_gc_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
-        check::<reclaim::SyncGc>(&ops)?;
+        check::<reclaimer::SyncGc>(&ops)?;
     }
 
     #[test]
     fn leak_agrees_with_the_oracle(ops in prop::collection::vec(op(), 0..64)) {
-        check::<reclaim::Leak>(&ops)?;
+        check::<reclaimer::Leak>(&ops)?;
     }
 }

@@ -1,8 +1,8 @@
-//! `#[derive(Trace)]` for the `reclaim` crate.
+//! `#[derive(Trace)]` for the `reclaimer` crate.
 //!
-//! Use it through `reclaim::Trace`; see that trait's documentation. The derive visits every
+//! Use it through `reclaimer::Trace`; see that trait's documentation. The derive visits every
 //! field in declaration order. A field marked `#[trace(skip)]` is not visited: use it only for
-//! fields that hold no `reclaim` handles. Every type parameter gets a `Trace` bound (strategy
+//! fields that hold no `reclaimer` handles. Every type parameter gets a `Trace` bound (strategy
 //! markers implement `Trace`, so `struct Node<S: Strategy>` needs nothing more); replace the
 //! generated bounds with `#[trace(bound = "T: Trace")]` on the type.
 
@@ -14,13 +14,13 @@ use syn::{
     WherePredicate,
 };
 
-/// Derives `reclaim::Trace` for a struct or enum.
+/// Derives `reclaimer::Trace` for a struct or enum.
 ///
 /// Attributes:
 /// - `#[trace(skip)]` on a field: do not visit it. Only for fields without handles.
 /// - `#[trace(bound = "...")]` on the type: use these where-predicates instead of `P: Trace`
 ///   for every type parameter `P` (an empty string adds none).
-/// - `#[trace(crate = "path")]` on the type: the path of the `reclaim` crate.
+/// - `#[trace(crate = "path")]` on the type: the path of the `reclaimer` crate.
 #[proc_macro_derive(Trace, attributes(trace))]
 pub fn derive_trace(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -39,7 +39,7 @@ struct TypeOptions {
 fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
     let mut options = TypeOptions {
         bound: None,
-        krate: parse_quote!(::reclaim),
+        krate: parse_quote!(::reclaimer),
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("trace")) {
         attr.parse_nested_meta(|meta| {

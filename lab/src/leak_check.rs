@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
-use reclaim::metrics::{Ledger, Tracked};
-use reclaim::{Cell, Shareable, Shared, Strategy, Trace};
+use reclaimer::metrics::{Ledger, Tracked};
+use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
 
 /// The label of objects built on two-node cycles.
 const CYCLIC: &str = "cyclic";
@@ -102,12 +102,12 @@ where
 /// Runs the check for every strategy.
 pub fn run_all(cycles: usize, acyclic: usize) -> Vec<Row> {
     vec![
-        check::<reclaim::Arc>(cycles, acyclic),
-        check::<reclaim::RwLockArc>(cycles, acyclic),
-        check::<reclaim::Epoch>(cycles, acyclic),
-        check::<reclaim::Gc>(cycles, acyclic),
-        check::<reclaim::SyncGc>(cycles, acyclic),
-        check::<reclaim::Leak>(cycles, acyclic),
+        check::<reclaimer::Arc>(cycles, acyclic),
+        check::<reclaimer::RwLockArc>(cycles, acyclic),
+        check::<reclaimer::Epoch>(cycles, acyclic),
+        check::<reclaimer::Gc>(cycles, acyclic),
+        check::<reclaimer::SyncGc>(cycles, acyclic),
+        check::<reclaimer::Leak>(cycles, acyclic),
     ]
 }
 
@@ -152,27 +152,27 @@ mod tests {
 
     #[test]
     fn arc_leaks_exactly_the_cycles() {
-        let row = check::<reclaim::Arc>(3, 5);
+        let row = check::<reclaimer::Arc>(3, 5);
         assert_eq!((row.created, row.before_collect, row.late), (11, 5, 0));
         assert_eq!((row.leaked, row.leaked_on_cycles), (6, 6));
     }
 
     #[test]
     fn rw_lock_arc_agrees_with_arc() {
-        let row = check::<reclaim::RwLockArc>(3, 5);
+        let row = check::<reclaimer::RwLockArc>(3, 5);
         assert_eq!((row.before_collect, row.late, row.leaked), (5, 0, 6));
     }
 
     #[test]
     fn epoch_frees_acyclic_objects_by_collect_at_the_latest_and_leaks_cycles() {
-        let row = check::<reclaim::Epoch>(3, 5);
+        let row = check::<reclaimer::Epoch>(3, 5);
         assert_eq!(row.before_collect + row.late, 5);
         assert_eq!((row.leaked, row.leaked_on_cycles), (6, 6));
     }
 
     #[test]
     fn gc_collects_every_cycle() {
-        let row = check::<reclaim::Gc>(3, 5);
+        let row = check::<reclaimer::Gc>(3, 5);
         assert_eq!(row.created, 11);
         assert_eq!(row.leaked, 0);
         assert_eq!(row.before_collect + row.late, 11);
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn sync_gc_frees_acyclic_at_drop_and_cycles_by_collect() {
-        let row = check::<reclaim::SyncGc>(3, 5);
+        let row = check::<reclaimer::SyncGc>(3, 5);
         assert!(
             row.before_collect >= 5,
             "acyclic objects go at their last drop"
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn leak_frees_nothing() {
-        let row = check::<reclaim::Leak>(3, 5);
+        let row = check::<reclaimer::Leak>(3, 5);
         assert_eq!((row.before_collect, row.late, row.leaked), (0, 0, 11));
         assert_eq!(row.leaked_on_cycles, 6);
     }

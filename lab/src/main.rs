@@ -1,4 +1,4 @@
-//! The reclaim lab: runs the same work on every strategy and prints what each reclaimed.
+//! The reclaimer lab: runs the same work on every strategy and prints what each reclaimed.
 //!
 //! `cargo run --release` at the repository root runs the default comparison.
 
@@ -10,7 +10,7 @@ use clap::Parser;
 
 /// Runs the same work on every reclamation strategy and reports what each one reclaimed.
 #[derive(Debug, Parser)]
-#[command(name = "reclaim-lab", version, about)]
+#[command(name = "reclaimer-lab", version, about)]
 struct Cli {
     /// Two-node cycles to build per strategy.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
@@ -57,7 +57,7 @@ mod tests {
         /// accepted is in range.
         #[test]
         fn any_command_line_is_parsed_or_rejected(args in prop::collection::vec(argument(), 0..6)) {
-            let parsed = Cli::try_parse_from(std::iter::once("reclaim-lab".to_string()).chain(args));
+            let parsed = Cli::try_parse_from(std::iter::once("reclaimer-lab".to_string()).chain(args));
             if let Ok(cli) = parsed {
                 prop_assert!(cli.cycles <= 10_000_000 && cli.acyclic <= 10_000_000);
             }
@@ -71,10 +71,10 @@ mod tests {
             ["--cycles", "-1"],
             ["--acyclic", "x"],
         ] {
-            let parsed = Cli::try_parse_from(std::iter::once("reclaim-lab").chain(bad));
+            let parsed = Cli::try_parse_from(std::iter::once("reclaimer-lab").chain(bad));
             assert!(parsed.is_err(), "{bad:?} was accepted");
         }
-        let cli = Cli::try_parse_from(["reclaim-lab"]).expect("no arguments are fine");
+        let cli = Cli::try_parse_from(["reclaimer-lab"]).expect("no arguments are fine");
         assert_eq!((cli.cycles, cli.acyclic), (10_000, 10_000));
     }
 }

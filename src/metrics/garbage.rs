@@ -100,13 +100,13 @@ fn time_weighted_means(samples: &[GarbageSample]) -> (f64, f64) {
 ///
 /// ```
 /// use std::time::Duration;
-/// use reclaim::metrics::Ledger;
+/// use reclaimer::metrics::Ledger;
 ///
 /// let ledger = Ledger::new();
 /// let sampler = ledger.start_sampler(Duration::from_millis(1));
 /// std::thread::sleep(Duration::from_millis(5));
 /// sampler.stop();
-/// let report = ledger.finish::<reclaim::Arc>();
+/// let report = ledger.finish::<reclaimer::Arc>();
 /// assert!(report.garbage.samples.len() >= 3); // the sampler's, and two from `finish`
 /// ```
 #[derive(Debug)]

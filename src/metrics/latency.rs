@@ -41,7 +41,7 @@ impl Percentiles {
     /// The summary of `values`.
     ///
     /// ```
-    /// use reclaim::metrics::Percentiles;
+    /// use reclaimer::metrics::Percentiles;
     ///
     /// let p = Percentiles::from_values((1..=1000).collect::<Vec<u64>>());
     /// assert_eq!((p.count, p.min, p.max), (1000, 1, 1000));

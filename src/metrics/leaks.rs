@@ -3,7 +3,7 @@
 //! *Leaked*: still unreclaimed after the workload ended and a final
 //! [`S::collect()`](crate::Strategy::collect) ran ([`Ledger::finish`](super::Ledger::finish)).
 //! *Late*: reclaimed only by that final collect. The user-facing check built on this is
-//! [`reclaim::leaks`](crate::leaks).
+//! [`reclaimer::leaks`](crate::leaks).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -267,7 +267,7 @@ impl Labels {
     }
 }
 
-/// A type name without module paths: `my::Node<reclaim::Arc>` becomes `Node<Arc>`.
+/// A type name without module paths: `my::Node<reclaimer::Arc>` becomes `Node<Arc>`.
 pub(crate) fn short_type_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut segment = 0;
@@ -391,17 +391,17 @@ impl Drop for Inner {
 /// one. Two runs in one process use two ledgers and never mix.
 ///
 /// ```
-/// use reclaim::metrics::{Ledger, Tracked};
-/// use reclaim::Shared;
+/// use reclaimer::metrics::{Ledger, Tracked};
+/// use reclaimer::Shared;
 ///
 /// let ledger = Ledger::new();
-/// let message = Shared::<reclaim::Arc, _>::new(Tracked::new(&ledger, [0u8; 32]));
+/// let message = Shared::<reclaimer::Arc, _>::new(Tracked::new(&ledger, [0u8; 32]));
 /// let id = Tracked::id(&message);
 /// Tracked::release(&message); // the workload is done with it
 /// drop(message); // `Arc` frees it here
 /// assert!(ledger.is_reclaimed(id));
 ///
-/// let report = ledger.finish::<reclaim::Arc>();
+/// let report = ledger.finish::<reclaimer::Arc>();
 /// report.counts.check().unwrap(); // conservation, no double or early reclaim
 /// assert_eq!(report.latency.ops.max, 0);
 /// ```
@@ -580,11 +580,11 @@ impl Ledger {
     /// run a collection); the report gives the sampled p99.9 and max.
     ///
     /// ```
-    /// use reclaim::metrics::Ledger;
-    /// use reclaim::Shared;
+    /// use reclaimer::metrics::Ledger;
+    /// use reclaimer::Shared;
     ///
     /// let ledger = Ledger::new();
-    /// let a = Shared::<reclaim::Arc, _>::new(1u64);
+    /// let a = Shared::<reclaimer::Arc, _>::new(1u64);
     /// let b = ledger.op(|| a.clone());
     /// ledger.op(|| drop(b));
     /// assert_eq!(ledger.ops(), 2);
@@ -623,7 +623,7 @@ impl Ledger {
     /// [`wrap`](super::Track::wrap) the payload.
     ///
     /// ```
-    /// use reclaim::metrics::Ledger;
+    /// use reclaimer::metrics::Ledger;
     ///
     /// let ledger = Ledger::new();
     /// let message = ledger.track().label("Message").consumers(3).wrap(vec![1u8, 2, 3]);

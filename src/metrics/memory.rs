@@ -4,17 +4,17 @@
 //! The allocator is opt-in: a binary, test or bench installs it; the library never does.
 //!
 //! ```
-//! use reclaim::metrics::CountingAlloc;
+//! use reclaimer::metrics::CountingAlloc;
 //!
 //! #[global_allocator]
 //! static ALLOC: CountingAlloc = CountingAlloc::system();
 //!
 //! fn main() {
-//!     let before = reclaim::metrics::memory::thread_net_bytes();
+//!     let before = reclaimer::metrics::memory::thread_net_bytes();
 //!     let buffer = vec![0u8; 4096];
-//!     assert_eq!(reclaim::metrics::memory::thread_net_bytes() - before, 4096);
+//!     assert_eq!(reclaimer::metrics::memory::thread_net_bytes() - before, 4096);
 //!     drop(buffer);
-//!     assert_eq!(reclaim::metrics::memory::thread_net_bytes(), before);
+//!     assert_eq!(reclaimer::metrics::memory::thread_net_bytes(), before);
 //! }
 //! ```
 //!

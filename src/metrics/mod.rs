@@ -20,10 +20,10 @@
 //! measured, the test that checks it and what it costs.
 //!
 //! ```
-//! use reclaim::metrics::{Ledger, Tracked};
-//! use reclaim::Shared;
+//! use reclaimer::metrics::{Ledger, Tracked};
+//! use reclaimer::Shared;
 //!
-//! type S = reclaim::Arc;
+//! type S = reclaimer::Arc;
 //!
 //! let ledger = Ledger::new();
 //! let message = Shared::<S, _>::new(ledger.track().consumers(2).wrap(42u64));

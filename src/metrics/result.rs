@@ -53,7 +53,7 @@ impl Throughput {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use reclaim::metrics::Throughput;
+    /// use reclaimer::metrics::Throughput;
     ///
     /// let t = Throughput::new(500, Duration::from_millis(250));
     /// assert_eq!(t.per_second, 2000.0);
@@ -106,7 +106,7 @@ impl Environment {
     /// [`seed`](Environment::seed).
     ///
     /// ```
-    /// use reclaim::metrics::Environment;
+    /// use reclaimer::metrics::Environment;
     ///
     /// let env = Environment::detect().runtime("multi_thread", 2).seed(7);
     /// assert!(env.cores >= 1);
@@ -115,12 +115,12 @@ impl Environment {
     /// ```
     pub fn detect() -> Self {
         let versions = [
-            ("arc-swap", env!("RECLAIM_VERSION_ARC_SWAP")),
-            ("crossbeam-epoch", env!("RECLAIM_VERSION_CROSSBEAM_EPOCH")),
-            ("gc", env!("RECLAIM_VERSION_GC")),
-            ("dumpster", env!("RECLAIM_VERSION_DUMPSTER")),
-            ("tokio", env!("RECLAIM_VERSION_TOKIO")),
-            ("hdrhistogram", env!("RECLAIM_VERSION_HDRHISTOGRAM")),
+            ("arc-swap", env!("RECLAIMER_VERSION_ARC_SWAP")),
+            ("crossbeam-epoch", env!("RECLAIMER_VERSION_CROSSBEAM_EPOCH")),
+            ("gc", env!("RECLAIMER_VERSION_GC")),
+            ("dumpster", env!("RECLAIMER_VERSION_DUMPSTER")),
+            ("tokio", env!("RECLAIMER_VERSION_TOKIO")),
+            ("hdrhistogram", env!("RECLAIMER_VERSION_HDRHISTOGRAM")),
         ];
         Environment {
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -138,8 +138,8 @@ impl Environment {
             reclaim_version: env!("CARGO_PKG_VERSION").into(),
             profile: format!(
                 "{}/{}",
-                env!("RECLAIM_BUILD_PROFILE"),
-                env!("RECLAIM_BUILD_OPT_LEVEL")
+                env!("RECLAIMER_BUILD_PROFILE"),
+                env!("RECLAIMER_BUILD_OPT_LEVEL")
             ),
             debug_assertions: cfg!(debug_assertions),
             target: format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
@@ -164,12 +164,12 @@ impl Environment {
 /// One run, complete: what ran, where, how fast, and every metric. The lab's unit of output.
 ///
 /// ```
-/// use reclaim::metrics::{Environment, Ledger, RunResult, Throughput, Tracked};
+/// use reclaimer::metrics::{Environment, Ledger, RunResult, Throughput, Tracked};
 /// use std::time::Duration;
 ///
 /// let ledger = Ledger::new();
 /// drop(Tracked::new(&ledger, 1u64));
-/// let result = RunResult::new("example", Environment::detect(), ledger.finish::<reclaim::Arc>())
+/// let result = RunResult::new("example", Environment::detect(), ledger.finish::<reclaimer::Arc>())
 ///     .throughput(Throughput::new(1, Duration::from_micros(1)));
 /// let json = result.to_json().unwrap();
 /// assert_eq!(RunResult::from_json(&json).unwrap(), result);

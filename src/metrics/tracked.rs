@@ -20,10 +20,10 @@ use crate::trace::Trace;
 /// the strategy's own header are not counted.
 ///
 /// ```
-/// use reclaim::metrics::{Ledger, Tracked};
-/// use reclaim::{Shared, Trace};
+/// use reclaimer::metrics::{Ledger, Tracked};
+/// use reclaimer::{Shared, Trace};
 ///
-/// type S = reclaim::Arc;
+/// type S = reclaimer::Arc;
 ///
 /// #[derive(Trace)]
 /// struct Message {
@@ -140,7 +140,7 @@ impl<T: fmt::Display> fmt::Display for Tracked<T> {
 /// [`wrap`](Track::wrap).
 ///
 /// ```
-/// use reclaim::metrics::{Ledger, Tracked};
+/// use reclaimer::metrics::{Ledger, Tracked};
 ///
 /// let ledger = Ledger::new();
 /// let session = ledger.generation();
@@ -153,7 +153,7 @@ impl<T: fmt::Display> fmt::Display for Tracked<T> {
 /// assert_eq!(ledger.object(Tracked::id(&name)).unwrap().bytes, 24 + 5);
 /// drop(name);
 /// ledger.release_generation(session);
-/// ledger.finish::<reclaim::Arc>().counts.check().unwrap();
+/// ledger.finish::<reclaimer::Arc>().counts.check().unwrap();
 /// ```
 #[derive(Clone, Copy)]
 #[must_use = "a `Track` registers nothing until `wrap` is called"]

@@ -57,7 +57,7 @@
 //! 126 operations later. Both numbers are exact, not sampled: the test is deterministic on one
 //! thread.
 //!
-//! **`collect()`.** [`Strategy::collect`] (or [`reclaim::collect::<Epoch>()`](crate::collect))
+//! **`collect()`.** [`Strategy::collect`] (or [`reclaimer::collect::<Epoch>()`](crate::collect))
 //! returns at once when nothing is pending. Otherwise it flushes and re-pins, round after round,
 //! until this thread's own garbage (including what its drops retire) is freed. Then it defers a
 //! marker and goes on until the marker is freed, then a second one: the global queue is freed in
@@ -92,7 +92,7 @@
 //! ```
 //! let runtime = tokio::runtime::Builder::new_multi_thread()
 //!     .worker_threads(2)
-//!     .on_thread_park(reclaim::Epoch::flush)
+//!     .on_thread_park(reclaimer::Epoch::flush)
 //!     .build()
 //!     .unwrap();
 //! # drop(runtime);
@@ -144,7 +144,7 @@ use std::mem::{self, ManuallyDrop};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize as StatCounter, Ordering};
 use std::sync::{Arc as StdArc, Mutex, PoisonError};
-#[cfg(not(reclaim_loom))]
+#[cfg(not(reclaimer_loom))]
 use std::time::Duration;
 
 use crossbeam_epoch::{self as cb, Atomic, Guard};
@@ -171,7 +171,7 @@ strategy_marker!(Epoch);
 /// each epoch operation.
 ///
 /// ```
-/// use reclaim::strategy::epoch::FlushPolicy;
+/// use reclaimer::strategy::epoch::FlushPolicy;
 ///
 /// let eager = FlushPolicy::new().after_deferrals(8).after_operations(16);
 /// assert_eq!(eager.bound(), Some(31));
@@ -336,11 +336,11 @@ impl Idle {
     /// terminate, it gives up after eight rounds.
     fn wait(&mut self) -> bool {
         self.rounds += 1;
-        #[cfg(reclaim_loom)]
+        #[cfg(reclaimer_loom)]
         if self.rounds >= 8 {
             return false;
         }
-        #[cfg(not(reclaim_loom))]
+        #[cfg(not(reclaimer_loom))]
         if self.rounds > 4 {
             std::thread::sleep(Duration::from_micros(20 << (self.rounds - 5).min(6)));
             return true;
@@ -1105,7 +1105,7 @@ impl<T: Trace + Send + Sync + 'static> Shareable<Epoch> for T {
     }
 }
 
-#[cfg(all(test, not(reclaim_loom)))]
+#[cfg(all(test, not(reclaimer_loom)))]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;

@@ -145,7 +145,7 @@ pub enum BackEdge {
 /// where handles cross threads.
 ///
 /// ```
-/// use reclaim::{Shared, Shareable, Strategy};
+/// use reclaimer::{Shared, Shareable, Strategy};
 ///
 /// fn pair<S: Strategy>(x: u64) -> (Shared<S, u64>, Shared<S, u64>)
 /// where
@@ -155,9 +155,9 @@ pub enum BackEdge {
 ///     (a.clone(), a)
 /// }
 ///
-/// let (a, b) = pair::<reclaim::Arc>(7);
+/// let (a, b) = pair::<reclaimer::Arc>(7);
 /// assert!(Shared::ptr_eq(&a, &b));
-/// let (c, _) = pair::<reclaim::SyncGc>(7);
+/// let (c, _) = pair::<reclaimer::SyncGc>(7);
 /// assert_eq!(*c, 7);
 /// ```
 ///
@@ -249,12 +249,12 @@ pub unsafe trait ThreadSafe: Strategy {}
 ///
 /// ```compile_fail
 /// // `Rc` is not `Send`: dumpster's thread-safe collector cannot own it.
-/// let _ = reclaim::Shared::<reclaim::SyncGc, _>::new(std::rc::Rc::<str>::from("no"));
+/// let _ = reclaimer::Shared::<reclaimer::SyncGc, _>::new(std::rc::Rc::<str>::from("no"));
 /// ```
 ///
 /// ```
 /// // The same value is fine for the thread-local `Gc`.
-/// let _ = reclaim::Shared::<reclaim::Gc, _>::new(std::rc::Rc::<str>::from("yes"));
+/// let _ = reclaimer::Shared::<reclaimer::Gc, _>::new(std::rc::Rc::<str>::from("yes"));
 /// ```
 pub trait Shareable<S: Strategy>: Trace + Sized + 'static {
     #[doc(hidden)]
