@@ -116,3 +116,21 @@
 //! let fine = Fine { a: std::sync::Mutex::new(1) };
 //! assert_eq!(*fine.a.lock().unwrap(), 1);
 //! ```
+//!
+//! The raw operations behind the handles are crate-private: a `Shareable` value cannot be
+//! turned into a backend pointer by user code.
+//!
+//! ```compile_fail,E0624
+//! use reclaimer::{Shareable, Strategy};
+//! fn raw<S: Strategy, T: Shareable<S>>(value: T) {
+//!     let _ = value.into_ptr();
+//! }
+//! ```
+//!
+//! ```
+//! use reclaimer::{Shareable, Shared, Strategy};
+//! fn wrapped<S: Strategy, T: Shareable<S>>(value: T) -> Shared<S, T> {
+//!     Shared::new(value)
+//! }
+//! assert_eq!(*wrapped::<reclaimer::Arc, u8>(1), 1);
+//! ```

@@ -160,3 +160,21 @@ struct ReadmeDoctests;
 pub fn collect<S: Strategy>() {
     S::collect();
 }
+
+/// The park hook of strategy `S`: shorthand for [`S::on_park()`](Strategy::on_park). Install it
+/// on every runtime whose workers may go idle holding garbage:
+///
+/// ```
+/// type S = reclaimer::Epoch;
+///
+/// let runtime = tokio::runtime::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .on_thread_park(reclaimer::on_park::<S>)
+///     .build()
+///     .unwrap();
+/// # drop(runtime);
+/// ```
+#[inline]
+pub fn on_park<S: Strategy>() {
+    S::on_park();
+}

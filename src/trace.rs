@@ -70,24 +70,24 @@ pub unsafe trait Trace {
     fn trace<V: Visitor>(&self, visitor: &mut V);
 }
 
-pub(crate) mod sealed {
-    /// Keeps [`Visitor`](super::Visitor) implemented only inside this crate.
-    pub trait Sealed {}
-}
-
 /// A pass over the handles of a value, run by a collector.
 ///
 /// Only this crate implements it: each tracing strategy turns its crate's operations into a
-/// visitor. Users see it only as the parameter of [`Trace::trace`].
-pub trait Visitor: sealed::Sealed {
+/// visitor. Users see it only as the parameter of [`Trace::trace`], and pass it on to the fields
+/// they trace; its methods are crate-private.
+#[allow(private_bounds)]
+pub trait Visitor: RawVisitor {}
+
+impl<V: RawVisitor> Visitor for V {}
+
+/// The visits themselves: crate-private, so only this crate's strategies call them.
+pub(crate) trait RawVisitor {
     /// Visits a rust-gc object (a `gc::Gc` or `gc::GcCell`) owned by the traced value.
     #[cfg(feature = "gc")]
-    #[doc(hidden)]
     fn visit_gc<X: gc::Trace + ?Sized>(&mut self, _x: &X) {}
 
     /// Visits a dumpster `sync::Gc` owned by the traced value.
     #[cfg(feature = "sync-gc")]
-    #[doc(hidden)]
     fn visit_sync_gc<X>(&mut self, _gc: &dumpster::sync::Gc<X>)
     where
         X: dumpster::Trace + Send + Sync + ?Sized,
@@ -96,7 +96,6 @@ pub trait Visitor: sealed::Sealed {
 
     /// Reports that part of the value cannot be read now (a cell locked by a writer), so the
     /// collector must treat the whole value as reachable rather than trace nothing.
-    #[doc(hidden)]
     fn busy(&mut self) {}
 }
 

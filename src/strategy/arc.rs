@@ -23,8 +23,9 @@
 
 use arc_swap::ArcSwap;
 
+use super::raw::{Backend, ThreadSafeBackend};
 use super::std_arc::std_arc_pointer_ops;
-use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
 
 /// The `Arc` strategy: `std::sync::Arc` pointers, `arc_swap::ArcSwap` cells. See the
@@ -37,12 +38,18 @@ strategy_marker!(Arc);
 impl Strategy for Arc {
     const NAME: &'static str = "Arc";
     const THREAD_SAFE: bool = true;
+    const FREES_MEMORY: bool = true;
     const RECLAIMS_CYCLES: bool = false;
     const BACK_EDGE: BackEdge = BackEdge::Weak;
 
     #[inline]
     fn collect() {}
 
+    #[inline]
+    fn on_park() {}
+}
+
+impl Backend for Arc {
     type Slot<T: Trace + 'static> = ArcSwap<T>;
 
     std_arc_pointer_ops!();
@@ -77,9 +84,9 @@ impl Strategy for Arc {
 // SAFETY: `Arc<T>`, `Weak<T>` and `ArcSwap<T>` are `Send + Sync` when `T: Send + Sync`.
 unsafe impl ThreadSafe for Arc {}
 
-impl<T: Trace + 'static> Shareable<Arc> for T {
+impl ThreadSafeBackend for Arc {
     #[inline]
-    fn into_ptr(self) -> std::sync::Arc<T> {
-        std::sync::Arc::new(self)
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
+        std::sync::Arc::new(value)
     }
 }

@@ -149,7 +149,8 @@ use std::time::Duration;
 
 use crossbeam_epoch::{self as cb, Atomic, Guard};
 
-use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::raw::{Backend, ThreadSafeBackend};
+use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 use crate::loom::{fence, local_key, yield_now, AtomicUsize};
 use crate::padded::Padded;
 use crate::trace::{Trace, Visitor};
@@ -908,6 +909,7 @@ impl<T> fmt::Debug for EpochSlot<T> {
 impl Strategy for Epoch {
     const NAME: &'static str = "Epoch";
     const THREAD_SAFE: bool = true;
+    const FREES_MEMORY: bool = true;
     const RECLAIMS_CYCLES: bool = false;
     const BACK_EDGE: BackEdge = BackEdge::Weak;
 
@@ -959,6 +961,13 @@ impl Strategy for Epoch {
         reset_local();
     }
 
+    #[inline]
+    fn on_park() {
+        Epoch::flush();
+    }
+}
+
+impl Backend for Epoch {
     type Ptr<T: Trace + 'static> = EpochPtr<T>;
     type WeakPtr<T: Trace + 'static> = EpochWeak<T>;
     type Slot<T: Trace + 'static> = EpochSlot<T>;
@@ -1098,10 +1107,10 @@ impl Strategy for Epoch {
 // collector; the deferred drop may run on any thread, which `T: Send` allows.
 unsafe impl ThreadSafe for Epoch {}
 
-impl<T: Trace + Send + Sync + 'static> Shareable<Epoch> for T {
+impl ThreadSafeBackend for Epoch {
     #[inline]
-    fn into_ptr(self) -> EpochPtr<T> {
-        EpochPtr::new(self)
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
+        EpochPtr::new(value)
     }
 }
 

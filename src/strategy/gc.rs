@@ -28,8 +28,9 @@
 
 use gc::{Finalize, GcCell};
 
+use super::raw::{Backend, Construct};
 use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy};
-use crate::trace::{sealed, Trace, Visitor};
+use crate::trace::{RawVisitor, Trace, Visitor};
 
 /// The `Gc` strategy: rust-gc pointers and cells, confined to one thread. See the
 /// [module docs](self).
@@ -72,11 +73,7 @@ struct Root;
 /// Forwards rust-gc's unroot to each child.
 struct Unroot;
 
-impl sealed::Sealed for Mark {}
-impl sealed::Sealed for Root {}
-impl sealed::Sealed for Unroot {}
-
-impl Visitor for Mark {
+impl RawVisitor for Mark {
     #[inline]
     fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
         // SAFETY: this visitor only runs inside `GcBox::trace`, which rust-gc calls while
@@ -85,7 +82,7 @@ impl Visitor for Mark {
     }
 }
 
-impl Visitor for Root {
+impl RawVisitor for Root {
     #[inline]
     fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
         // SAFETY: this visitor only runs inside `GcBox::root`, which rust-gc calls to root the
@@ -94,7 +91,7 @@ impl Visitor for Root {
     }
 }
 
-impl Visitor for Unroot {
+impl RawVisitor for Unroot {
     #[inline]
     fn visit_gc<X: gc::Trace + ?Sized>(&mut self, x: &X) {
         // SAFETY: this visitor only runs inside `GcBox::unroot`, which rust-gc calls when the
@@ -106,6 +103,7 @@ impl Visitor for Unroot {
 impl Strategy for Gc {
     const NAME: &'static str = "Gc";
     const THREAD_SAFE: bool = false;
+    const FREES_MEMORY: bool = true;
     const RECLAIMS_CYCLES: bool = true;
     const BACK_EDGE: BackEdge = BackEdge::Strong;
 
@@ -118,6 +116,11 @@ impl Strategy for Gc {
         }
     }
 
+    #[inline]
+    fn on_park() {}
+}
+
+impl Backend for Gc {
     type Ptr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
     type WeakPtr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
     type Slot<T: Trace + 'static> = GcCell<gc::Gc<GcBox<T>>>;
@@ -181,7 +184,9 @@ impl Strategy for Gc {
     }
 }
 
-impl<T: Trace + 'static> Shareable<Gc> for T {
+impl<T: Trace + 'static> Shareable<Gc> for T {}
+
+impl<T: Trace + 'static> Construct<Gc> for T {
     #[inline]
     fn into_ptr(self) -> gc::Gc<GcBox<T>> {
         gc::Gc::new(GcBox(self))

@@ -15,7 +15,8 @@
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::raw::{Backend, ThreadSafeBackend};
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
 
 /// The `Leak` strategy: `&'static T` pointers from leaked boxes. See the [module docs](self).
@@ -40,12 +41,18 @@ fn as_raw<T>(ptr: &'static T) -> *mut T {
 impl Strategy for Leak {
     const NAME: &'static str = "Leak";
     const THREAD_SAFE: bool = true;
+    const FREES_MEMORY: bool = false;
     const RECLAIMS_CYCLES: bool = false;
     const BACK_EDGE: BackEdge = BackEdge::Strong;
 
     #[inline]
     fn collect() {}
 
+    #[inline]
+    fn on_park() {}
+}
+
+impl Backend for Leak {
     type Ptr<T: Trace + 'static> = &'static T;
     type WeakPtr<T: Trace + 'static> = &'static T;
     type Slot<T: Trace + 'static> = AtomicPtr<T>;
@@ -110,9 +117,9 @@ impl Strategy for Leak {
 // `T: Sync`, which `T: Send + Sync` implies.
 unsafe impl ThreadSafe for Leak {}
 
-impl<T: Trace + 'static> Shareable<Leak> for T {
+impl ThreadSafeBackend for Leak {
     #[inline]
-    fn into_ptr(self) -> &'static T {
-        Box::leak(Box::new(self))
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
+        Box::leak(Box::new(value))
     }
 }

@@ -36,13 +36,21 @@
 //!
 //! # Why the trait is sealed
 //!
-//! The raw operations (hidden methods of [`Strategy`]) carry safety contracts between this
-//! crate's wrappers and each backend that are not stable yet. New strategies (hazard pointers,
-//! seize, dumpster's unsync `Gc`) fit the same trait and will be added here.
+//! The raw operations behind the wrappers live in a crate-private supertrait of [`Strategy`]:
+//! they carry safety contracts between this crate's wrappers and each backend that are not
+//! stable yet, so no code outside this crate can call or implement them, and changing them is
+//! not a breaking change. New strategies (hazard pointers, seize, dumpster's unsync `Gc`) fit
+//! the same trait and will be added here; `docs/design.md` has the checklist.
+//!
+//! # Every strategy, once
+//!
+//! [`for_each`] and [`by_name`] run a generic function for each enabled strategy, or for the one
+//! a user named; [`for_each_strategy!`](crate::for_each_strategy) does the same at compile time.
+//! They read the one list of strategies in `src/strategy/list.rs`.
 
 use std::fmt::Debug;
 
-use crate::trace::{Trace, Visitor};
+use crate::trace::Trace;
 
 #[cfg(feature = "arc")]
 pub mod arc;
@@ -80,8 +88,6 @@ pub use self::sync_gc::SyncGc;
 #[allow(unused_macros)]
 macro_rules! strategy_marker {
     ($name:ident) => {
-        impl crate::strategy::sealed::Sealed for $name {}
-
         // SAFETY: a strategy marker is a zero-sized type that holds no handles.
         unsafe impl crate::trace::Trace for $name {
             #[inline]
@@ -121,10 +127,10 @@ macro_rules! strong_back_edge_ops {
 #[allow(unused_imports)]
 use strong_back_edge_ops;
 
-pub(crate) mod sealed {
-    /// Keeps [`Strategy`](super::Strategy) implemented only inside this crate.
-    pub trait Sealed {}
-}
+mod list;
+pub(crate) mod raw;
+
+pub use self::list::{by_name, for_each, names, UnknownStrategy, Visit};
 
 /// How [`Shared::downgrade`](crate::Shared::downgrade) holds a back-edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,9 +146,10 @@ pub enum BackEdge {
 /// A way of sharing and reclaiming state: the one trait generic code names.
 ///
 /// A strategy is a zero-sized marker. It provides a shared pointer ([`Shared<S, T>`]), a
-/// swappable cell ([`Cell<S, T>`]), a back-edge ([`Weak<S, T>`]) and [`collect`]. Generic code
-/// needs `S: Strategy`, plus `T: Shareable<S>` where it builds pointers, plus `S: ThreadSafe`
-/// where handles cross threads.
+/// swappable cell ([`Cell<S, T>`]), a back-edge ([`Weak<S, T>`]), [`collect`] and a park hook
+/// ([`on_park`]). Generic code needs `S: Strategy`, plus `T: Shareable<S>` where it builds
+/// pointers, plus `S: ThreadSafe` where handles cross threads; over `S: ThreadSafe` alone,
+/// every `Trace + Send + Sync` type is [`Shareable<S>`] with no bound written.
 ///
 /// ```
 /// use reclaimer::{Shared, Shareable, Strategy};
@@ -157,18 +164,29 @@ pub enum BackEdge {
 ///
 /// let (a, b) = pair::<reclaimer::Arc>(7);
 /// assert!(Shared::ptr_eq(&a, &b));
-/// let (c, _) = pair::<reclaimer::SyncGc>(7);
+/// let (c, _) = pair::<reclaimer::Gc>(7);
 /// assert_eq!(*c, 7);
 /// ```
 ///
-/// The hidden methods are the raw operations behind the wrappers; call the wrappers instead.
+/// The raw operations behind the wrappers are crate-private; user code cannot call them:
+///
+/// ```compile_fail,E0624
+/// # use reclaimer::{Shared, Strategy};
+/// fn raw<S: Strategy>(a: &Shared<S, u64>) {
+///     S::collect(); // public: fine
+///     let _ = S::ptr_eq; // a raw operation: private (E0624)
+/// }
+/// ```
 ///
 /// [`Shared<S, T>`]: crate::Shared
 /// [`Cell<S, T>`]: crate::Cell
 /// [`Weak<S, T>`]: crate::Weak
 /// [`collect`]: Strategy::collect
+/// [`on_park`]: Strategy::on_park
+// The private supertrait is the seal, and it keeps the raw operations uncallable outside.
+#[allow(private_bounds)]
 pub trait Strategy:
-    sealed::Sealed + Trace + Copy + Default + Debug + Send + Sync + Unpin + 'static
+    raw::Backend + Trace + Copy + Default + Debug + Send + Sync + Unpin + 'static
 {
     /// The strategy's name as the lab prints it.
     const NAME: &'static str;
@@ -177,6 +195,8 @@ pub trait Strategy:
     /// Whether unreachable cycles are reclaimed (by [`collect`](Strategy::collect) at the
     /// latest).
     const RECLAIMS_CYCLES: bool;
+    /// Whether the strategy ever frees memory: `false` only for [`Leak`].
+    const FREES_MEMORY: bool;
     /// How [`Weak`](crate::Weak) holds its target.
     const BACK_EDGE: BackEdge;
 
@@ -187,67 +207,71 @@ pub trait Strategy:
     /// it flushes and advances the epoch until this thread's garbage is freed.
     fn collect();
 
-    #[doc(hidden)]
-    type Ptr<T: Trace + 'static>;
-    #[doc(hidden)]
-    type WeakPtr<T: Trace + 'static>;
-    #[doc(hidden)]
-    type Slot<T: Trace + 'static>;
-
-    #[doc(hidden)]
-    fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T>;
-    #[doc(hidden)]
-    fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T;
-    #[doc(hidden)]
-    fn ptr_eq<T: Trace + 'static>(a: &Self::Ptr<T>, b: &Self::Ptr<T>) -> bool;
-    #[doc(hidden)]
-    fn ptr_trace<T: Trace + 'static, V: Visitor>(ptr: &Self::Ptr<T>, visitor: &mut V);
-
-    #[doc(hidden)]
-    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T>;
-    #[doc(hidden)]
-    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>>;
-    #[doc(hidden)]
-    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T>;
-    #[doc(hidden)]
-    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V);
-
-    #[doc(hidden)]
-    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T>;
-    #[doc(hidden)]
-    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R;
-    #[doc(hidden)]
-    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T>;
-    #[doc(hidden)]
-    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T>;
-    #[doc(hidden)]
-    fn slot_rcu<T: Trace + 'static>(
-        slot: &Self::Slot<T>,
-        f: impl FnMut(&T) -> Self::Ptr<T>,
-    ) -> Self::Ptr<T>;
-    #[doc(hidden)]
-    fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V);
+    /// The hook for a worker thread about to go idle: hands on what this thread holds that no
+    /// other thread can free, without waiting. Install it with tokio's
+    /// `runtime::Builder::on_thread_park`; [`on_park`](crate::on_park) is the same as a free
+    /// function.
+    ///
+    /// A no-op where nothing can strand on an idle thread (`Arc`, `RwLockArc`, `Gc`, `Leak`).
+    /// `Epoch` hands the thread's deferred garbage to the global queue ([`Epoch::flush`]);
+    /// `SyncGc` runs a dumpster collection, which is the only way to deliver the thread's
+    /// buffer of cycle candidates.
+    ///
+    /// [`Epoch::flush`]: crate::Epoch::flush
+    fn on_park();
 }
 
 /// A strategy whose handles may cross threads.
 ///
 /// [`Shared<S, T>`](crate::Shared), [`Weak<S, T>`](crate::Weak) and [`Cell<S, T>`](crate::Cell)
-/// are `Send + Sync` exactly when `S: ThreadSafe` and `T: Send + Sync`.
+/// are `Send + Sync` exactly when `S: ThreadSafe` and `T: Send + Sync`. Every
+/// `T: Trace + Send + Sync + 'static` is [`Shareable<S>`] for such a strategy, so code generic
+/// over `S: ThreadSafe` builds any number of types with no where-clause:
+///
+/// ```
+/// use reclaimer::{Cell, Shared, ThreadSafe, Trace};
+///
+/// #[derive(Trace)]
+/// struct Room<S: ThreadSafe> {
+///     members: Cell<S, Vec<Shared<S, Session<S>>>>,
+/// }
+///
+/// #[derive(Trace)]
+/// struct Session<S: ThreadSafe> {
+///     room: Cell<S, Option<Shared<S, Room<S>>>>,
+/// }
+///
+/// fn build<S: ThreadSafe>() -> Shared<S, Room<S>> {
+///     let room = Shared::new(Room { members: Cell::from_value(Vec::new()) });
+///     let alice = Shared::new(Session { room: Cell::from_value(Some(room.clone())) });
+///     room.members.rcu(|m| Shared::new(m.iter().cloned().chain([alice.clone()]).collect()));
+///     room
+/// }
+///
+/// # #[tokio::main] async fn main() {
+/// let room = build::<reclaimer::SyncGc>();
+/// tokio::spawn(async move { room.members.read(|m| m.len()) }).await.unwrap();
+/// # }
+/// ```
 ///
 /// # Safety
 ///
 /// For every `T: Send + Sync`, the strategy's raw pointer, weak pointer and slot types must be
 /// safe to send to and share between threads, and its raw operations safe to call from any
 /// thread.
-pub unsafe trait ThreadSafe: Strategy {}
+#[allow(private_bounds)]
+pub unsafe trait ThreadSafe: Strategy + raw::ThreadSafeBackend {}
 
 /// A value that strategy `S` can put behind a pointer.
 ///
-/// Construction carries each strategy's bound: `SyncGc` and `Epoch` need `T: Send + Sync`
-/// (their collectors may drop the value on another thread), the others only `T: Trace +
-/// 'static`. Generic code says `where T: Shareable<S>`; concrete code needs nothing.
+/// Construction carries each strategy's bound. For every thread-safe strategy (`S:
+/// ThreadSafe`) it is `T: Trace + Send + Sync + 'static`: dumpster's collector and the epoch may
+/// drop the value on another thread, and a handle of a thread-safe strategy is meant to cross
+/// threads. For the thread-local `Gc` it is only `T: Trace + 'static`. Generic code over
+/// `S: ThreadSafe` needs no bound; generic code over every strategy says
+/// `where T: Shareable<S>` once per type it builds; concrete code needs nothing.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// // `Rc` is not `Send`: dumpster's thread-safe collector cannot own it.
 /// let _ = reclaimer::Shared::<reclaimer::SyncGc, _>::new(std::rc::Rc::<str>::from("no"));
 /// ```
@@ -256,7 +280,14 @@ pub unsafe trait ThreadSafe: Strategy {}
 /// // The same value is fine for the thread-local `Gc`.
 /// let _ = reclaimer::Shared::<reclaimer::Gc, _>::new(std::rc::Rc::<str>::from("yes"));
 /// ```
-pub trait Shareable<S: Strategy>: Trace + Sized + 'static {
-    #[doc(hidden)]
-    fn into_ptr(self) -> S::Ptr<Self>;
+#[allow(private_bounds)]
+pub trait Shareable<S: Strategy>: raw::Construct<S> + Trace + Sized + 'static {}
+
+impl<S: ThreadSafe, T: Trace + Send + Sync + 'static> Shareable<S> for T {}
+
+impl<S: ThreadSafe, T: Trace + Send + Sync + 'static> raw::Construct<S> for T {
+    #[inline]
+    fn into_ptr(self) -> S::Ptr<T> {
+        S::ptr_new(self)
+    }
 }

@@ -20,9 +20,10 @@
 
 use std::sync::RwLock;
 
+use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
 use super::std_arc::std_arc_pointer_ops;
-use super::{strategy_marker, BackEdge, Shareable, Strategy, ThreadSafe};
+use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
 
 /// The `RwLockArc` strategy: `std::sync::Arc` pointers, `RwLock<Arc<T>>` cells. See the
@@ -35,12 +36,18 @@ strategy_marker!(RwLockArc);
 impl Strategy for RwLockArc {
     const NAME: &'static str = "RwLockArc";
     const THREAD_SAFE: bool = true;
+    const FREES_MEMORY: bool = true;
     const RECLAIMS_CYCLES: bool = false;
     const BACK_EDGE: BackEdge = BackEdge::Weak;
 
     #[inline]
     fn collect() {}
 
+    #[inline]
+    fn on_park() {}
+}
+
+impl Backend for RwLockArc {
     type Slot<T: Trace + 'static> = RwLock<std::sync::Arc<T>>;
 
     std_arc_pointer_ops!();
@@ -75,9 +82,9 @@ impl Strategy for RwLockArc {
 // SAFETY: `Arc<T>`, `Weak<T>` and `RwLock<Arc<T>>` are `Send + Sync` when `T: Send + Sync`.
 unsafe impl ThreadSafe for RwLockArc {}
 
-impl<T: Trace + 'static> Shareable<RwLockArc> for T {
+impl ThreadSafeBackend for RwLockArc {
     #[inline]
-    fn into_ptr(self) -> std::sync::Arc<T> {
-        std::sync::Arc::new(self)
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
+        std::sync::Arc::new(value)
     }
 }

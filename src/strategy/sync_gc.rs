@@ -28,9 +28,10 @@
 
 use std::sync::{RwLock, TryLockError};
 
+use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
-use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy, ThreadSafe};
-use crate::trace::{sealed, Trace, Visitor};
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Strategy, ThreadSafe};
+use crate::trace::{RawVisitor, Trace, Visitor};
 
 /// The `SyncGc` strategy: `dumpster::sync::Gc` pointers and traceable `RwLock` cells. See the
 /// [module docs](self).
@@ -78,9 +79,7 @@ struct Adapter<'a, V> {
     busy: bool,
 }
 
-impl<V> sealed::Sealed for Adapter<'_, V> {}
-
-impl<V: dumpster::Visitor> Visitor for Adapter<'_, V> {
+impl<V: dumpster::Visitor> RawVisitor for Adapter<'_, V> {
     #[inline]
     fn visit_sync_gc<X>(&mut self, gc: &dumpster::sync::Gc<X>)
     where
@@ -101,6 +100,7 @@ type Raw<T> = dumpster::sync::Gc<GcBox<T>>;
 impl Strategy for SyncGc {
     const NAME: &'static str = "SyncGc";
     const THREAD_SAFE: bool = true;
+    const FREES_MEMORY: bool = true;
     const RECLAIMS_CYCLES: bool = true;
     const BACK_EDGE: BackEdge = BackEdge::Strong;
 
@@ -109,6 +109,13 @@ impl Strategy for SyncGc {
         dumpster::sync::collect();
     }
 
+    #[inline]
+    fn on_park() {
+        dumpster::sync::collect();
+    }
+}
+
+impl Backend for SyncGc {
     type Ptr<T: Trace + 'static> = Raw<T>;
     type WeakPtr<T: Trace + 'static> = Raw<T>;
     type Slot<T: Trace + 'static> = RwLock<Raw<T>>;
@@ -171,9 +178,9 @@ impl Strategy for SyncGc {
 // which requires `T: Send + Sync`.
 unsafe impl ThreadSafe for SyncGc {}
 
-impl<T: Trace + Send + Sync + 'static> Shareable<SyncGc> for T {
+impl ThreadSafeBackend for SyncGc {
     #[inline]
-    fn into_ptr(self) -> Raw<T> {
-        dumpster::sync::Gc::new(GcBox(self))
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
+        dumpster::sync::Gc::new(GcBox(value))
     }
 }

@@ -1,0 +1,49 @@
+//! The raw operations behind [`Shared`](crate::Shared), [`Weak`](crate::Weak) and
+//! [`Cell`](crate::Cell): a crate-private supertrait of [`Strategy`](super::Strategy), so no code
+//! outside this crate can call or implement them (the way arc-swap keeps its strategy internals
+//! in a private module).
+
+use crate::trace::{Trace, Visitor};
+
+/// The raw types and operations of a strategy. Each wrapper method is one call to one of these.
+pub(crate) trait Backend {
+    /// The strong pointer behind `Shared<S, T>`.
+    type Ptr<T: Trace + 'static>;
+    /// The back-edge behind `Weak<S, T>`.
+    type WeakPtr<T: Trace + 'static>;
+    /// The swappable slot behind `Cell<S, T>`; never empty.
+    type Slot<T: Trace + 'static>;
+
+    fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T>;
+    fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T;
+    fn ptr_eq<T: Trace + 'static>(a: &Self::Ptr<T>, b: &Self::Ptr<T>) -> bool;
+    /// Shows `visitor` the pointer itself (not its target's fields): one visit.
+    fn ptr_trace<T: Trace + 'static, V: Visitor>(ptr: &Self::Ptr<T>, visitor: &mut V);
+
+    fn downgrade<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::WeakPtr<T>;
+    fn upgrade<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Option<Self::Ptr<T>>;
+    fn weak_clone<T: Trace + 'static>(weak: &Self::WeakPtr<T>) -> Self::WeakPtr<T>;
+    fn weak_trace<T: Trace + 'static, V: Visitor>(weak: &Self::WeakPtr<T>, visitor: &mut V);
+
+    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T>;
+    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R;
+    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T>;
+    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T>;
+    fn slot_rcu<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        f: impl FnMut(&T) -> Self::Ptr<T>,
+    ) -> Self::Ptr<T>;
+    /// Shows `visitor` the pointer the slot holds: one visit, or `busy` if it cannot be read now.
+    fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V);
+}
+
+/// Construction for the thread-safe strategies, whose bound is the same for all of them.
+pub(crate) trait ThreadSafeBackend: Backend {
+    fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T>;
+}
+
+/// Puts a value behind strategy `S`'s pointer: the private half of
+/// [`Shareable`](super::Shareable), so user code can name the bound but not call it.
+pub(crate) trait Construct<S: Backend>: Trace + Sized + 'static {
+    fn into_ptr(self) -> S::Ptr<Self>;
+}
