@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::{Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::strategy::Visit;
+use reclaimer::{Cell, Shareable, Shared, Strategy, ThreadSafe, Trace, Weak};
 
 /// A tracked node behind a strategy's pointer.
 type Handle<S> = Shared<S, Tracked<Node<S>>>;
@@ -82,6 +83,19 @@ where
     report.counts.leaked
 }
 
+/// Picks `run::<S>` for the strategy named on the command line.
+struct Runner;
+
+impl Visit for Runner {
+    type Output = fn(usize, bool) -> u64;
+    fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
+        run::<S>
+    }
+    fn gc(&mut self) -> Self::Output {
+        run::<reclaimer::Gc>
+    }
+}
+
 fn main() -> ExitCode {
     let mut strategy = None;
     let mut cycles = 1000;
@@ -103,15 +117,11 @@ fn main() -> ExitCode {
             },
         }
     }
-    let run: fn(usize, bool) -> u64 = match strategy.as_deref().unwrap_or("arc") {
-        "arc" => run::<reclaimer::Arc>,
-        "rw-lock-arc" => run::<reclaimer::RwLockArc>,
-        "epoch" => run::<reclaimer::Epoch>,
-        "gc" => run::<reclaimer::Gc>,
-        "sync-gc" => run::<reclaimer::SyncGc>,
-        "leak" => run::<reclaimer::Leak>,
-        other => {
-            eprintln!("cycle_leak: unknown strategy {other:?}\n{USAGE}");
+    let name = strategy.as_deref().unwrap_or("arc");
+    let run = match reclaimer::strategy::by_name(name, &mut Runner) {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("cycle_leak: {error}\n{USAGE}");
             return ExitCode::from(2);
         }
     };

@@ -12,7 +12,8 @@
 
 use std::process::{Command, ExitCode, Stdio};
 
-use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
+use reclaimer::strategy::Visit;
+use reclaimer::{Cell, Shareable, Shared, Strategy, ThreadSafe, Trace};
 
 /// A tokio worker's default stack.
 const STACK: usize = 2 * 1024 * 1024;
@@ -48,6 +49,22 @@ where
     S::collect();
 }
 
+/// One trial, for the strategy named on the command line.
+struct Trial {
+    ring: bool,
+    n: usize,
+}
+
+impl Visit for Trial {
+    type Output = ();
+    fn thread_safe<S: ThreadSafe>(&mut self) {
+        trial::<S>(self.ring, self.n);
+    }
+    fn gc(&mut self) {
+        trial::<reclaimer::Gc>(self.ring, self.n);
+    }
+}
+
 /// Runs one trial on a 2 MiB thread; returns whether it finished.
 fn run_one(strategy: &str, shape: &str, n: usize) -> Result<(), String> {
     let ring = match shape {
@@ -58,20 +75,12 @@ fn run_one(strategy: &str, shape: &str, n: usize) -> Result<(), String> {
     let strategy = strategy.to_string();
     let worker = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn(move || match strategy.as_str() {
-            "Arc" => trial::<reclaimer::Arc>(ring, n),
-            "RwLockArc" => trial::<reclaimer::RwLockArc>(ring, n),
-            "Gc" => trial::<reclaimer::Gc>(ring, n),
-            "SyncGc" => trial::<reclaimer::SyncGc>(ring, n),
-            "Leak" => trial::<reclaimer::Leak>(ring, n),
-            #[cfg(feature = "epoch")]
-            "Epoch" => trial::<reclaimer::Epoch>(ring, n),
-            _ => panic!("unknown strategy"),
-        })
+        .spawn(move || reclaimer::strategy::by_name(&strategy, &mut Trial { ring, n }))
         .map_err(|e| format!("cannot spawn a thread: {e}"))?;
     worker
         .join()
-        .map_err(|_| "the trial panicked (unknown strategy?)".to_string())
+        .map_err(|_| "the trial panicked".to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// Whether a child process survives a trial at depth `n`.
@@ -134,11 +143,7 @@ fn main() -> ExitCode {
     };
     println!("largest depth that drops and collects on a 2 MiB stack ({profile} build)");
     println!("{:<10} {:>12} {:>12}", "strategy", "chain", "ring");
-    let mut strategies = vec!["Arc", "RwLockArc", "Gc", "SyncGc", "Leak"];
-    if cfg!(feature = "epoch") {
-        strategies.insert(2, "Epoch");
-    }
-    for strategy in strategies {
+    for strategy in reclaimer::strategy::names() {
         let show = |l: Option<usize>| match l {
             Some(n) => format!("{n}"),
             None => format!("> {CEILING}"),

@@ -11,18 +11,28 @@
 //! # }
 //! ```
 //!
-//! Thread-safe strategies can (the twin):
+//! Thread-safe strategies can (the twin), every one of them:
 //!
 //! ```
-//! use reclaimer::Shared;
-//! # #[tokio::main] async fn main() {
-//! let a: Shared<reclaimer::Arc, u64> = Shared::new(1);
-//! let b: Shared<reclaimer::SyncGc, u64> = Shared::new(1);
-//! let c: Shared<reclaimer::RwLockArc, u64> = Shared::new(1);
-//! let d: Shared<reclaimer::Leak, u64> = Shared::new(1);
-//! let e: Shared<reclaimer::Epoch, u64> = Shared::new(1);
-//! tokio::spawn(async move { assert_eq!(*a + *b + *c + *d + *e, 5) }).await.unwrap();
-//! # }
+//! use reclaimer::strategy::{for_each, Visit};
+//! use reclaimer::{Shared, ThreadSafe};
+//!
+//! struct Spawn(tokio::runtime::Runtime);
+//! impl Visit for Spawn {
+//!     type Output = bool;
+//!     fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
+//!         let handle: Shared<S, u64> = Shared::new(1);
+//!         let task = self.0.spawn(async move { assert_eq!(*handle, 1) });
+//!         self.0.block_on(task).unwrap();
+//!         true
+//!     }
+//!     fn gc(&mut self) -> bool {
+//!         false
+//!     }
+//! }
+//!
+//! let spawned = for_each(&mut Spawn(tokio::runtime::Runtime::new().unwrap()));
+//! assert_eq!(spawned.iter().filter(|s| **s).count(), 5);
 //! ```
 //!
 //! A `Gc` cell cannot cross threads either:

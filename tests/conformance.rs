@@ -79,7 +79,7 @@ struct Versioned {
 
 /// Whether the strategy frees anything at all.
 fn frees<S: Strategy>() -> bool {
-    S::NAME != "Leak"
+    S::FREES_MEMORY
 }
 
 /// Runs `f` on a thread with the given stack size (a tokio worker has 2 MiB).
@@ -593,18 +593,23 @@ fn acyclic_for<S: Strategy>(n: usize) -> usize {
     }
 }
 
-#[cfg(feature = "arc")]
-conformance!(arc, reclaimer::Arc, thread_safe);
-#[cfg(feature = "rw-lock-arc")]
-conformance!(rw_lock_arc, reclaimer::RwLockArc, thread_safe);
-#[cfg(feature = "epoch")]
-conformance!(epoch, reclaimer::Epoch, thread_safe);
-#[cfg(feature = "gc")]
-conformance!(gc, reclaimer::Gc);
-#[cfg(feature = "sync-gc")]
-conformance!(sync_gc, reclaimer::SyncGc, thread_safe);
-#[cfg(feature = "leak")]
-conformance!(leak, reclaimer::Leak, thread_safe);
+/// One module of the suite per enabled strategy, from the library's one list.
+macro_rules! every_strategy {
+    ($($module:ident: $feature:literal => $ty:ident, $kind:ident;)*) => {
+        $(
+            #[cfg(feature = $feature)]
+            every_strategy!(@one $module, reclaimer::$ty, $kind);
+        )*
+    };
+    (@one $module:ident, $ty:ty, thread_safe) => {
+        conformance!($module, $ty, thread_safe);
+    };
+    (@one $module:ident, $ty:ty, local) => {
+        conformance!($module, $ty);
+    };
+}
+
+reclaimer::for_each_strategy!(every_strategy);
 
 /// `Gc` runs a read closure under the cell's shared borrow: a collection inside the closure
 /// still traces the cell, and a store into the same cell panics instead of freeing the value

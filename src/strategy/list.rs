@@ -55,7 +55,7 @@ pub trait Visit {
 pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
     let mut outputs = Vec::new();
     macro_rules! each {
-        ($($feature:literal => $ty:ident, $safe:ident;)*) => {
+        ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
             $(
                 #[cfg(feature = $feature)]
                 outputs.push(visit_one!($safe, $ty));
@@ -102,7 +102,7 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
 pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, UnknownStrategy> {
     let wanted = normalise(name);
     macro_rules! each {
-        ($($feature:literal => $ty:ident, $safe:ident;)*) => {
+        ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
             $(
                 #[cfg(feature = $feature)]
                 if wanted == normalise($feature) {
@@ -129,7 +129,7 @@ pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, Unknown
 pub fn names() -> Vec<&'static str> {
     let mut names = Vec::new();
     macro_rules! each {
-        ($($feature:literal => $ty:ident, $safe:ident;)*) => {
+        ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
             $(
                 #[cfg(feature = $feature)]
                 names.push($feature);
@@ -170,7 +170,8 @@ fn normalise(name: &str) -> String {
 /// The list: cargo feature, type, and whether its handles may cross threads (`thread_safe`) or
 /// stay on one (`local`). Every other list of strategies is generated from this one.
 ///
-/// `for_each_strategy!(callback)` expands to `callback! { "arc" => Arc, thread_safe; ... }`,
+/// `for_each_strategy!(callback)` expands to
+/// `callback! { arc: "arc" => Arc, thread_safe; ... }` (module name, cargo feature, type, kind),
 /// one entry per strategy, enabled or not: the callback puts `#[cfg(feature = $feature)]` on
 /// what it generates. That cfg is evaluated in the crate that invokes the macro, so the macro is
 /// for this package's own tests, benches and examples, whose features are the library's; other
@@ -178,7 +179,9 @@ fn normalise(name: &str) -> String {
 ///
 /// ```
 /// macro_rules! count {
-///     ($($feature:literal => $ty:ident, $kind:ident;)*) => { [$(stringify!($ty)),*].len() };
+///     ($($module:ident: $feature:literal => $ty:ident, $kind:ident;)*) => {
+///         [$(stringify!($ty)),*].len()
+///     };
 /// }
 /// assert_eq!(reclaimer::for_each_strategy!(count), 6);
 /// ```
@@ -186,12 +189,12 @@ fn normalise(name: &str) -> String {
 macro_rules! for_each_strategy {
     ($callback:ident) => {
         $callback! {
-            "arc" => Arc, thread_safe;
-            "rw-lock-arc" => RwLockArc, thread_safe;
-            "epoch" => Epoch, thread_safe;
-            "gc" => Gc, local;
-            "sync-gc" => SyncGc, thread_safe;
-            "leak" => Leak, thread_safe;
+            arc: "arc" => Arc, thread_safe;
+            rw_lock_arc: "rw-lock-arc" => RwLockArc, thread_safe;
+            epoch: "epoch" => Epoch, thread_safe;
+            gc: "gc" => Gc, local;
+            sync_gc: "sync-gc" => SyncGc, thread_safe;
+            leak: "leak" => Leak, thread_safe;
         }
     };
 }
