@@ -17,8 +17,11 @@ struct Session<S: ThreadSafe> {
     room: Cell<S, Option<Weak<S, Room<S>>>>,
 }
 
+/// A room and its sessions.
+type Lobby<S> = (Shared<S, Room<S>>, Vec<Shared<S, Session<S>>>);
+
 /// Builds a room and two sessions linked both ways. No where-clause.
-fn build<S: ThreadSafe>() -> (Shared<S, Room<S>>, Vec<Shared<S, Session<S>>>) {
+fn build<S: ThreadSafe>() -> Lobby<S> {
     let room = Shared::new(Room {
         name: "lobby".to_string(),
         members: Cell::from_value(Vec::new()),
