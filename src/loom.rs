@@ -20,21 +20,21 @@ pub(crate) use ::loom::thread::yield_now;
 /// per execution (a std thread-local would be shared by all the threads of a model).
 #[cfg(not(reclaimer_loom))]
 macro_rules! local_key {
-    ($(#[$attr:meta])* static $name:ident: $t:ty = const $init:block;) => {
-        std::thread_local! { $(#[$attr])* static $name: $t = const $init; }
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+        std::thread_local! { $(#[$attr])* $vis static $name: $t = const $init; }
     };
-    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        std::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        std::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
     };
 }
 
 #[cfg(reclaimer_loom)]
 macro_rules! local_key {
-    ($(#[$attr:meta])* static $name:ident: $t:ty = const $init:block;) => {
-        ::loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+        ::loom::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
     };
-    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        ::loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        ::loom::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
     };
 }
 

@@ -40,9 +40,8 @@ pub struct Gc;
 strategy_marker!(Gc);
 
 /// A value in rust-gc's heap: adapts [`Trace`] to rust-gc's `Trace + Finalize`.
-#[doc(hidden)]
 #[derive(Debug)]
-pub struct GcBox<T>(T);
+pub(crate) struct GcBox<T>(T);
 
 impl<T> Finalize for GcBox<T> {}
 

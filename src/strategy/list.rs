@@ -62,6 +62,8 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
             )*
         };
     }
+    // Unused only when every strategy feature is off.
+    #[allow(unused_macros)]
     macro_rules! visit_one {
         (thread_safe, $ty:ident) => {
             visit.thread_safe::<super::$ty>()
@@ -74,7 +76,7 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
     outputs
 }
 
-/// Runs `visit` for the strategy called `name`: its [`Strategy::NAME`] or the cargo feature
+/// Runs `visit` for the strategy called `name`: its [`Strategy::NAME`](crate::Strategy::NAME) or the cargo feature
 /// that enables it, case and `-`/`_` ignored (`"SyncGc"`, `"sync-gc"`, `"syncgc"`).
 ///
 /// ```
@@ -111,6 +113,8 @@ pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, Unknown
             )*
         };
     }
+    // Unused only when every strategy feature is off.
+    #[allow(unused_macros)]
     macro_rules! visit_one {
         (thread_safe, $ty:ident) => {
             visit.thread_safe::<super::$ty>()

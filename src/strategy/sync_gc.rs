@@ -43,12 +43,11 @@ strategy_marker!(SyncGc);
 /// A value in dumpster's heap: adapts [`Trace`] to dumpster's `TraceWith`.
 ///
 /// It is `Send + Sync` whatever `T` is because the only constructor,
-/// `Shareable<SyncGc>::into_ptr`, requires `T: Send + Sync`.
-#[doc(hidden)]
+/// `ThreadSafeBackend::ptr_new`, requires `T: Send + Sync`.
 #[derive(Debug)]
-pub struct GcBox<T>(T);
+pub(crate) struct GcBox<T>(T);
 
-// SAFETY: a `GcBox<T>` is only ever built by `Shareable<SyncGc>::into_ptr`, whose bound is
+// SAFETY: a `GcBox<T>` is only ever built by `ThreadSafeBackend::ptr_new`, whose bound is
 // `T: Send + Sync`.
 unsafe impl<T> Send for GcBox<T> {}
 // SAFETY: as for `Send`.

@@ -1,0 +1,98 @@
+//! The object: strong and weak counts and the value in one allocation, and the unsafe operations
+//! on its counts.
+
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+
+use crate::loom::{fence, AtomicUsize};
+
+/// An object: the counts and the value, in one allocation.
+pub(super) struct Inner<T> {
+    /// Strong references: pointers and cells.
+    pub(super) strong: AtomicUsize,
+    /// Weak references, plus one held by all the strong ones together and released by the
+    /// deferred drop.
+    pub(super) weak: AtomicUsize,
+    pub(super) value: ManuallyDrop<T>,
+}
+
+/// Above this a count could overflow; abort as `std::sync::Arc` does.
+pub(super) const MAX_REFCOUNT: usize = isize::MAX as usize;
+
+/// The strong count of the object at `ptr`, borrowed without borrowing the value.
+///
+/// # Safety
+///
+/// The allocation at `ptr` must be live for `'a`: the caller holds a strong or weak reference,
+/// or reached it from a cell while pinned.
+#[inline]
+pub(super) unsafe fn strong<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
+    // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
+    unsafe { &(*ptr.as_ptr()).strong }
+}
+
+/// The weak count of the object at `ptr`, borrowed without borrowing the value.
+///
+/// # Safety
+///
+/// As for [`strong`].
+#[inline]
+pub(super) unsafe fn weak<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
+    // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
+    unsafe { &(*ptr.as_ptr()).weak }
+}
+
+/// Takes a strong reference if the strong count is not zero; never resurrects a retired object.
+///
+/// # Safety
+///
+/// As for [`strong`].
+#[inline]
+pub(super) unsafe fn try_acquire_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
+    // SAFETY: the caller's guarantee.
+    let strong = unsafe { strong(ptr) };
+    // Acquire, here and on CAS failure: a zero count synchronises with the Release decrements
+    // that brought it there, so a caller that then reloads the cell sees the store that took the
+    // object out (with Relaxed, a reload could keep returning the stale pointer).
+    let mut count = strong.load(Ordering::Acquire);
+    loop {
+        if count == 0 {
+            return false;
+        }
+        if count > MAX_REFCOUNT {
+            std::process::abort();
+        }
+        // Relaxed on success, as in `Arc::clone`: the caller already sees the value's
+        // initialisation (through the cell's Acquire load, or through the strong pointer the weak
+        // one was made from), and the count reaching zero later is ordered by the Release/Acquire
+        // pair in `EpochPtr::drop`. Acquire on failure: as for the load above.
+        match strong.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Acquire) {
+            Ok(_) => return true,
+            Err(seen) => count = seen,
+        }
+    }
+}
+
+/// Gives up one weak reference; frees the allocation if it was the last.
+///
+/// # Safety
+///
+/// The caller owns a weak reference to `ptr` (or the strong group's implicit one) and gives it
+/// up: it must not use `ptr` afterwards.
+pub(super) unsafe fn release_weak<T>(ptr: NonNull<Inner<T>>) {
+    // Release pairs with the Acquire fence below on whichever thread releases last: every use of
+    // the counts, and the value's drop (which precedes the release of the implicit weak), happen
+    // before the free.
+    // SAFETY: we hold a weak reference, so the allocation is live.
+    if unsafe { weak(ptr) }.fetch_sub(1, Ordering::Release) != 1 {
+        return;
+    }
+    // Acquire pairs with the Release decrements of every other weak reference.
+    fence(Ordering::Acquire);
+    // SAFETY: the weak count reached zero. The implicit weak was released, so the value was
+    // dropped and no pinned reader can still reach the object (it is released only by the
+    // deferred drop); no `Weak` remains. The allocation came from `Box::new` in `EpochPtr::new`,
+    // and `ManuallyDrop` keeps the box from dropping the value again.
+    drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+}

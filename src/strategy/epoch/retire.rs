@@ -1,0 +1,152 @@
+//! The retire path: an object whose strong count reached zero is handed to crossbeam-epoch, or to
+//! the orphan list when a deferred drop retires it.
+
+use std::mem::{self, ManuallyDrop};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc as StdArc, Mutex, PoisonError};
+
+use crossbeam_epoch::Guard;
+
+use super::counts::{DEFERRED, FREED};
+use super::local::{Origin, Running, LOCAL, ORIGIN};
+use super::object::{release_weak, Inner};
+
+/// that retirements made inside a deferred drop can wait in one list (see [`ORPHANS`]); three
+/// words, so crossbeam stores the closure that owns it inline in its bag.
+/// An object whose strong count reached zero, waiting for its deferred drop. Type-erased, so
+pub(super) struct Retired {
+    ptr: NonNull<()>,
+    /// `finish::<T>` for the object's `T`.
+    finish: unsafe fn(NonNull<()>),
+    /// Counts this drop among the pending ones of the thread that retired it until it runs.
+    origin: StdArc<Origin>,
+}
+
+// SAFETY: a `Retired` owns the last strong reference to an `Inner<T>` built by
+// `ThreadSafeBackend::ptr_new`, which requires `T: Send + Sync`; dropping the value on another
+// thread is what `T: Send` allows. The `Arc<Origin>` is `Send`.
+unsafe impl Send for Retired {}
+
+/// Drops the value of the `Inner<T>` at `ptr`, then releases the strong group's implicit weak
+/// reference (even if the drop panics).
+///
+/// # Safety
+///
+/// `ptr` is a retired `Inner<T>`: its strong count reached zero, and no thread can still read
+/// its value. Called once per object.
+pub(super) unsafe fn finish<T>(ptr: NonNull<()>) {
+    /// Releases the implicit weak reference when dropped.
+    struct ReleaseWeak<T>(NonNull<Inner<T>>);
+    impl<T> Drop for ReleaseWeak<T> {
+        fn drop(&mut self) {
+            // SAFETY: the implicit weak reference is released once, here, after the value.
+            unsafe { release_weak(self.0) };
+        }
+    }
+    let release = ReleaseWeak(ptr.cast::<Inner<T>>());
+    // SAFETY: the caller's contract: this is the last access to the value. `Weak`s touch only
+    // the count fields, so the `&mut` to the value aliases nothing.
+    unsafe { ManuallyDrop::drop(&mut (*release.0.as_ptr()).value) };
+}
+
+impl Retired {
+    /// Runs the deferred drop: drops the value, releases the implicit weak reference and
+    /// counts the drop as freed.
+    fn run(self) {
+        /// Counts the drop in `FREED` when dropped, even if the value's drop panics.
+        struct Freed;
+        impl Drop for Freed {
+            fn drop(&mut self) {
+                // Release pairs with the Acquire loads in `Epoch::pending`.
+                FREED.increment(Ordering::Release);
+            }
+        }
+        let _freed = Freed;
+        let _running = Running::enter(&self.origin);
+        // SAFETY: `retire`'s contract made this object retired, once; crossbeam runs this only
+        // after every thread pinned when it was deferred has unpinned, and no reader can reach
+        // the object since (no cell holds it, upgrades fail at zero).
+        unsafe { (self.finish)(self.ptr) };
+    }
+
+    /// Hands the drop to the epoch: it runs once every guard active now is dropped.
+    fn defer(self, guard: &Guard) {
+        // SAFETY: the closure owns a pointer to a heap object and an `Arc`, nothing on the stack.
+        // It may run on another thread, which `Retired: Send` allows. crossbeam runs it after
+        // every guard active now is dropped, and no cell holds the object any more (a cell holds
+        // a strong reference), so no later reader can reach it.
+        unsafe { guard.defer_unchecked(move || self.run()) };
+    }
+}
+
+/// Objects retired while a deferred drop was running (a value that owned the last reference to
+/// another). They wait here rather than in the bag of whichever thread ran the drop, which may
+/// go idle; the next flush on any thread, and [`Strategy::collect`], adopt them into its own bag.
+/// Waiting longer before the deferral is safe: a reader pinned when the object was retired is
+/// still waited for, and no later reader can reach it.
+///
+/// A std `Mutex` even under loom: its critical sections make no loom operation, so a model
+/// thread is never switched out while holding it.
+pub(super) static ORPHANS: Mutex<Vec<Retired>> = Mutex::new(Vec::new());
+/// Whether `ORPHANS` may be non-empty: spares the lock when it is not.
+pub(super) static HAS_ORPHANS: AtomicBool = AtomicBool::new(false);
+
+/// Moves the orphans into this thread's bag, to be sealed by the flush that follows.
+pub(super) fn adopt_orphans(guard: &Guard) {
+    // Relaxed: a hint. The lock orders the list itself; an orphan missed here is adopted by
+    // the next flush.
+    if !HAS_ORPHANS.load(Ordering::Relaxed) {
+        return;
+    }
+    let orphans = {
+        let mut list = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
+        // Relaxed: written under the lock, which orders it with the pushes.
+        HAS_ORPHANS.store(false, Ordering::Relaxed);
+        mem::take(&mut *list)
+    };
+    for orphan in orphans {
+        orphan.defer(guard);
+    }
+}
+
+///
+/// # Safety
+///
+/// The strong count of `ptr` reached zero in this caller's decrement (so each object is retired
+/// once), and the caller has done an Acquire fence after it.
+/// Hands the object to the epoch: its value is dropped, and the strong group's weak reference
+/// released, once no thread pinned now can still be reading it.
+pub(super) unsafe fn retire<T>(ptr: NonNull<Inner<T>>, guard: &Guard) {
+    // Relaxed: a statistic; `Epoch::pending` orders its loads through `FREED`.
+    DEFERRED.increment(Ordering::Relaxed);
+    let running_origin = LOCAL
+        .try_with(|local| (local.running.get() > 0).then(|| local.origin.get()))
+        .ok()
+        .flatten()
+        .filter(|origin| !origin.is_null());
+    let origin = match running_origin {
+        // SAFETY: the pointer is the `Arc<Origin>` of the `Retired` running on this thread,
+        // which holds a strong reference until it returns, after this.
+        Some(origin) => unsafe {
+            StdArc::increment_strong_count(origin);
+            StdArc::from_raw(origin)
+        },
+        None => ORIGIN
+            .try_with(StdArc::clone)
+            .unwrap_or_else(|_| StdArc::new(Origin)),
+    };
+    let retired = Retired {
+        ptr: ptr.cast(),
+        finish: finish::<T>,
+        origin,
+    };
+    if running_origin.is_some() {
+        let mut list = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
+        list.push(retired);
+        // Relaxed: see `adopt_orphans`.
+        HAS_ORPHANS.store(true, Ordering::Relaxed);
+    } else {
+        retired.defer(guard);
+    }
+}
