@@ -53,6 +53,7 @@ pub trait Visit {
 
 /// Runs `visit` once for each enabled strategy, in the order of [`names`].
 pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
+    #[allow(unused_mut)] // Immutable only when every strategy feature is off.
     let mut outputs = Vec::new();
     macro_rules! each {
         ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
@@ -131,6 +132,7 @@ pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, Unknown
 
 /// The enabled strategies' names as [`by_name`] accepts them (their cargo features), in order.
 pub fn names() -> Vec<&'static str> {
+    #[allow(unused_mut)] // Immutable only when every strategy feature is off.
     let mut names = Vec::new();
     macro_rules! each {
         ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
