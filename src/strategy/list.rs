@@ -52,8 +52,9 @@ pub trait Visit {
 }
 
 /// Runs `visit` once for each enabled strategy, in the order of [`names`].
+// With every strategy feature off, the list is empty and `visit` unused.
+#[allow(unused_variables, unused_mut)]
 pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
-    #[allow(unused_mut)] // Immutable only when every strategy feature is off.
     let mut outputs = Vec::new();
     macro_rules! each {
         ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
@@ -102,6 +103,7 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
 ///     "unknown strategy `rc`; the strategies are: arc, rw-lock-arc, epoch, gc, sync-gc, leak"
 /// );
 /// ```
+#[allow(unused_variables)] // With every strategy feature off, `visit` is unused.
 pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, UnknownStrategy> {
     let wanted = normalise(name);
     macro_rules! each {
@@ -131,8 +133,8 @@ pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, Unknown
 }
 
 /// The enabled strategies' names as [`by_name`] accepts them (their cargo features), in order.
+#[allow(unused_mut)] // With every strategy feature off, the list is empty.
 pub fn names() -> Vec<&'static str> {
-    #[allow(unused_mut)] // Immutable only when every strategy feature is off.
     let mut names = Vec::new();
     macro_rules! each {
         ($($module:ident: $feature:literal => $ty:ident, $safe:ident;)*) => {
