@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::{Cell, Shareable, Shared, Strategy, Trace};
+use reclaimer::strategy::{for_each, Visit};
+use reclaimer::{Cell, Shareable, Shared, Strategy, ThreadSafe, Trace};
 
 /// The label of objects built on two-node cycles.
 const CYCLIC: &str = "cyclic";
@@ -99,16 +100,19 @@ where
     }
 }
 
-/// Runs the check for every strategy.
+/// Runs the check for every strategy of the library's list.
 pub fn run_all(cycles: usize, acyclic: usize) -> Vec<Row> {
-    vec![
-        check::<reclaimer::Arc>(cycles, acyclic),
-        check::<reclaimer::RwLockArc>(cycles, acyclic),
-        check::<reclaimer::Epoch>(cycles, acyclic),
-        check::<reclaimer::Gc>(cycles, acyclic),
-        check::<reclaimer::SyncGc>(cycles, acyclic),
-        check::<reclaimer::Leak>(cycles, acyclic),
-    ]
+    struct Check(usize, usize);
+    impl Visit for Check {
+        type Output = Row;
+        fn thread_safe<S: ThreadSafe>(&mut self) -> Row {
+            check::<S>(self.0, self.1)
+        }
+        fn gc(&mut self) -> Row {
+            check::<reclaimer::Gc>(self.0, self.1)
+        }
+    }
+    for_each(&mut Check(cycles, acyclic))
 }
 
 /// Renders the rows as a table.
