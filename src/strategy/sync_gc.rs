@@ -16,7 +16,11 @@
 //! - **Candidates are per thread.** Dirty candidates sit in a thread-local buffer until it holds
 //!   more than 100 000 entries, the thread exits, or that thread collects. `collect()` delivers
 //!   only the calling thread's buffer: a cycle dropped on a worker that then goes idle can stay
-//!   uncollected until that worker runs again. The lab's `idle-worker` workload measures this.
+//!   uncollected until that worker runs again. The lever is the park hook,
+//!   [`Strategy::on_park`] (install `reclaimer::on_park::<SyncGc>` with tokio's
+//!   `runtime::Builder::on_thread_park`): a worker about to go idle runs a collection, which
+//!   delivers its buffer. It costs a parking worker a whole collection, under the global lock,
+//!   each time it parks; the lab's `idle-worker` workload measures both.
 //! - **Collections run inside `Drop`.** Whichever task drops the triggering handle pays for the
 //!   whole collection, under a global write lock.
 //! - **Recursive search.** The collector's graph search and marking recurse per node; see

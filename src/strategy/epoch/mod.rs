@@ -87,7 +87,8 @@
 //! **Idle workers.** Garbage deferred on a tokio worker that then parks stays in that worker's
 //! bag, unflushed, until the worker runs again or exits; no other thread can free it, and a
 //! `collect()` elsewhere does not see it. The lever is tokio's `on_thread_park` hook, which runs on
-//! the worker just before it parks, with [`Epoch::flush`]:
+//! the worker just before it parks, with [`Epoch::flush`] (which is `Epoch`'s
+//! [`Strategy::on_park`], so generic code installs `reclaimer::on_park::<S>`):
 //!
 //! ```
 //! let runtime = tokio::runtime::Builder::new_multi_thread()
