@@ -53,6 +53,7 @@ impl Generation {
 /// operation clock's value (handle operations counted by [`Ledger::tick`](super::Ledger::tick)
 /// so far).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Stamp {
     /// Nanoseconds since the ledger was made.
     pub ns: u64,
@@ -151,6 +152,7 @@ impl View {
 
 /// What the ledger knows about one object: [`Ledger::object`](super::Ledger::object).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ObjectRecord {
     /// Its id.
     pub id: ObjectId,

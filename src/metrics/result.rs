@@ -12,6 +12,7 @@ use crate::metrics::report::Report;
 
 /// Operations completed per second of wall time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Throughput {
     /// Operations (or messages) completed.
     pub operations: u64,
@@ -48,6 +49,7 @@ impl Throughput {
 
 /// Where and how a run ran.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Environment {
     /// Cores available to the process.
     pub cores: usize,
@@ -148,6 +150,7 @@ impl Environment {
 /// assert_eq!(RunResult::from_json(&json).unwrap(), result);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RunResult {
     /// The workload's name.
     pub workload: String,

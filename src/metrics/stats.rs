@@ -18,6 +18,7 @@ pub(crate) fn histogram() -> Histogram<u64> {
 /// The usual summary of a distribution. `min`, `max` and `mean` are exact; the percentiles
 /// come from an HDR histogram with 3 significant figures (within 0.1 %), never above `max`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Percentiles {
     /// Values recorded.
     pub count: u64,
@@ -56,6 +57,7 @@ impl Percentiles {
 
 /// One point of a cumulative distribution: `quantile` of the values are at most `value`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CdfPoint {
     /// The fraction of values, 0 to 1.
     pub quantile: f64,

@@ -13,6 +13,7 @@ use crate::metrics::record::View;
 /// [`Ledger::finish`](crate::metrics::Ledger::finish) nothing is leaked yet; after it nothing
 /// is live.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Whether the run has ended ([`Ledger::finish`](crate::metrics::Ledger::finish) ran), so
     /// unreclaimed objects are leaked.
@@ -116,6 +117,7 @@ impl Counts {
 
 /// A breach of the conservation law: [`Counts::check`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Violation {
     /// `allocated != reclaimed + leaked + live`.
     Unbalanced {

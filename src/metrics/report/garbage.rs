@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Garbage in flight at one moment: [`Ledger::in_flight`](crate::metrics::Ledger::in_flight).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InFlight {
     /// Objects released and not yet reclaimed.
     pub count: u64,
@@ -24,6 +25,7 @@ impl InFlight {
 
 /// One sample of garbage in flight: [`Ledger::sample`](crate::metrics::Ledger::sample).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GarbageSample {
     /// When, in ns since the ledger was made.
     pub ns: u64,
@@ -51,6 +53,7 @@ impl GarbageSample {
 
 /// Garbage in flight over a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GarbageReport {
     /// Largest sampled count.
     pub peak_count: u64,

@@ -11,6 +11,7 @@ use crate::metrics::stats::{CdfPoint, Percentiles, Summary};
 
 /// Latency of one type label.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LabelLatency {
     /// The type label.
     pub label: String,
@@ -25,6 +26,7 @@ pub struct LabelLatency {
 /// Objects never released, or reclaimed early, have no latency. Generation members reclaimed
 /// before their generation's release was stamped count as 0.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LatencyReport {
     /// Reclaim − release, in nanoseconds.
     pub ns: Percentiles,

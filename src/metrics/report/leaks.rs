@@ -14,6 +14,7 @@ use crate::metrics::record::{Generation, View};
 
 /// Objects of one type label and generation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeakRow {
     /// The type label.
     pub label: String,
@@ -29,6 +30,7 @@ pub struct LeakRow {
 
 /// Leaked and late objects after the final collect, largest first (by bytes, then count).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeakReport {
     /// Objects never reclaimed, by label and generation. Empty until the run has ended.
     pub leaked: Vec<LeakRow>,

@@ -8,6 +8,7 @@ use crate::metrics::alloc::{self, CountingAlloc};
 
 /// A point of the heap timeline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HeapPoint {
     /// When, in ns since the ledger was made.
     pub ns: u64,
@@ -23,6 +24,7 @@ impl HeapPoint {
 
 /// Memory over a run. Heap figures are `None` without the counting allocator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MemoryReport {
     /// Whether the counting allocator was installed.
     pub counting: bool,

@@ -26,6 +26,7 @@ use crate::metrics::record::View;
 
 /// Every figure of one run, as [`Ledger::finish`](crate::metrics::Ledger::finish) reports it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The strategy's [`NAME`](crate::Strategy::NAME).
     pub strategy: String,

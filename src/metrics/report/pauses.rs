@@ -13,6 +13,7 @@ use crate::metrics::stats::{Percentiles, Summary};
 
 /// One call to `collect()`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CollectPause {
     /// When it started, in ns since the ledger was made.
     pub at_ns: u64,
@@ -28,6 +29,7 @@ impl CollectPause {
 
 /// Pauses over a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PauseReport {
     /// Durations of the workload's `collect()` calls, in ns.
     pub collections: Percentiles,
