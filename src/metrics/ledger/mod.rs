@@ -21,7 +21,7 @@ use std::time::Instant;
 use self::labels::Labels;
 use self::shards::Shards;
 use self::storage::Storage;
-use crate::metrics::alloc::{CountingAlloc, Uncounted};
+use crate::metrics::alloc::CountingAlloc;
 use crate::metrics::record::Stamp;
 use crate::metrics::report::{CollectPause, GarbageSample, InFlight};
 use crate::strategy::Strategy;
@@ -68,7 +68,7 @@ struct Inner {
     untracked: AtomicU64,
     samples: Mutex<Vec<GarbageSample>>,
     /// The workload's `collect()` calls; they are rare, so a lock is fine.
-    collects: Uncounted<Mutex<Vec<CollectPause>>>,
+    collects: Mutex<Vec<CollectPause>>,
     memory_start: Option<u64>,
 }
 
@@ -140,7 +140,7 @@ impl Ledger {
             misuse: AtomicU64::new(0),
             untracked: AtomicU64::new(0),
             samples: Mutex::new(Vec::new()),
-            collects: Uncounted::new(|| Mutex::new(Vec::new())),
+            collects: Mutex::new(Vec::new()),
             memory_start,
         };
         inner.start = inner.clock.raw();
