@@ -83,4 +83,21 @@ fn counting_allocator_follows_allocations_and_frees() {
     let counted = Box::new([0u8; 64]);
     assert_eq!(CountingAlloc::thread_net_bytes() - before, 64);
     drop(counted);
+
+    // A ledger frees what it counted and nothing else: recording pauses, reporting on labelled
+    // objects and dropping it all leaves this thread's net bytes as they were.
+    drop(Ledger::new().finish::<reclaimer::Arc>()); // warms up what is made once per process
+    let before = CountingAlloc::thread_net_bytes();
+    let ledger = Ledger::new();
+    for _ in 0..3 {
+        ledger.collect::<reclaimer::Arc>();
+    }
+    let message = ledger.track().label("Message").consumers(1).wrap(1u64);
+    Tracked::consumed(&message);
+    drop(message);
+    drop(Tracked::new(&ledger, 2u32));
+    drop(ledger.snapshot("Arc"));
+    drop(ledger.finish::<reclaimer::Arc>());
+    drop(ledger);
+    assert_eq!(CountingAlloc::thread_net_bytes(), before);
 }

@@ -72,7 +72,7 @@ impl Ledger {
     }
 
     fn report(&self, strategy: &str, final_collect_ns: Option<u64>) -> Report {
-        let mut builder = ReportBuilder::new(self.counts_base());
+        let mut builder = uncounted(|| ReportBuilder::new(self.counts_base()));
         uncounted(|| self.scan(|view| builder.add(view)));
         let inner = &*self.inner;
         let samples = inner

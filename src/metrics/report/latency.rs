@@ -71,11 +71,11 @@ impl LatencyBuilder {
     }
 
     /// The report, with each label index shown as `labels` reads it.
-    pub(crate) fn finish(self, labels: &dyn Fn(u32) -> String) -> LatencyReport {
+    pub(crate) fn finish(&self, labels: &dyn Fn(u32) -> String) -> LatencyReport {
         let mut by_label: Vec<LabelLatency> = self
             .by_label
-            .into_iter()
-            .map(|(label, (ns, ops))| LabelLatency {
+            .iter()
+            .map(|(&label, (ns, ops))| LabelLatency {
                 label: labels(label),
                 ns: ns.percentiles(),
                 ops: ops.percentiles(),

@@ -124,14 +124,16 @@ impl LeakBuilder {
     }
 
     /// The report, with each label index shown as `labels` reads it.
-    pub(crate) fn finish(self, labels: &dyn Fn(u32) -> String) -> LeakReport {
-        let rows = |map: BTreeMap<(u32, u32), LeakRow>| {
+    pub(crate) fn finish(&self, labels: &dyn Fn(u32) -> String) -> LeakReport {
+        let rows = |map: &BTreeMap<(u32, u32), LeakRow>| {
             let mut rows: Vec<LeakRow> = map
-                .into_iter()
-                .map(|((label, generation), row)| LeakRow {
+                .iter()
+                .map(|(&(label, generation), row)| LeakRow {
                     label: labels(label),
                     generation: Generation::from_raw(generation),
-                    ..row
+                    count: row.count,
+                    bytes: row.bytes,
+                    released: row.released,
                 })
                 .collect();
             rows.sort_by(|a, b| {
@@ -142,8 +144,8 @@ impl LeakBuilder {
             rows
         };
         LeakReport {
-            leaked: rows(self.leaked),
-            late: rows(self.late),
+            leaked: rows(&self.leaked),
+            late: rows(&self.late),
         }
     }
 }
