@@ -20,8 +20,8 @@ const NO_NUMBER: usize = usize::MAX;
 /// The numbers held by live threads: bit `i` is set while a thread holds number `i` (64 at
 /// most; further threads get none).
 static NUMBERS: AtomicU64 = AtomicU64::new(0);
-/// One past the largest number handed out so far. Shards below the last one whose index is
-/// at or past it have never been written.
+/// One past the largest number handed out so far: apart from the shared last shard, no shard
+/// at or past it has been written.
 static HIGH: AtomicUsize = AtomicUsize::new(0);
 
 /// A thread's number, given back when the thread exits.

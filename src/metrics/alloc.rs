@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 /// Install it with `#[global_allocator]` in a binary, test or bench; then its figures
 /// ([`live_bytes`](CountingAlloc::live_bytes), [`peak_bytes`](CountingAlloc::peak_bytes),
 /// [`thread_net_bytes`](CountingAlloc::thread_net_bytes), ...) and the ledger's reports see the
-/// heap. The figures are process-wide, whatever `A` is: read them as `CountingAlloc::live_bytes()`.
+/// heap. The figures are process-wide, whatever `A` is: read them as
+/// `CountingAlloc::live_bytes()`.
 ///
 /// ```
 /// use reclaimer::metrics::CountingAlloc;

@@ -2,10 +2,10 @@
 //!
 //! The ledger gives each object an id and keeps one record per id (`storage.rs`); labels are
 //! interned in a table (`labels.rs`); the operation clock and the garbage-in-flight gauge have
-//! a slot per thread (`shards.rs`). Nothing on the hot path takes a lock: the only shared
-//! counter is the id counter, taken in blocks. Objects are registered, released and reclaimed
-//! in `lifecycle.rs`; reports are built in `finish.rs` by scanning the records when one is
-//! asked for, never while the workload runs.
+//! a slot per thread (`shards.rs`). Nothing on the hot path takes a lock: threads write their
+//! own slots and the records of the objects they touch, and take ids from one counter in
+//! blocks. Objects are registered, released and reclaimed in `lifecycle.rs`; reports are built
+//! in `finish.rs` by scanning the records when one is asked for, never while the workload runs.
 
 mod finish;
 mod labels;
@@ -33,8 +33,7 @@ pub struct LedgerConfig {
     /// operation timing off. Default 64.
     pub op_sample_every: u32,
     /// Reset the counting allocator's peak when the ledger is made, so a report's peak is this
-    /// run's. Default true. Has no effect unless a binary installed
-    /// [`CountingAlloc`].
+    /// run's. Default true. Has no effect unless a binary installed [`CountingAlloc`].
     pub reset_memory_peak: bool,
 }
 
