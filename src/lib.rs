@@ -127,6 +127,8 @@ mod loom;
 pub mod metrics;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
 mod padded;
+#[cfg(any(feature = "epoch", feature = "metrics"))]
+mod sharded;
 mod shared;
 pub mod strategy;
 mod trace;

@@ -6,18 +6,19 @@
 //! handle operation. [`Ledger::finish`] runs a final `collect()` and returns a [`Report`] with
 //! every figure below; [`RunResult`] adds the workload, throughput and [`Environment`].
 //!
-//! | figure | unit | defined in | report field |
+//! | figure | unit | type | file |
 //! |---|---|---|---|
-//! | allocated, reclaimed, live, leaked, late, early, double reclaims (conservation law) | objects, bytes | [`ledger`] | [`Report::counts`] |
-//! | reclamation latency = reclaim − release | ns and operations | [`latency`] | [`Report::latency`] |
-//! | garbage in flight = released, not reclaimed | objects, bytes over time | [`garbage`] | [`Report::garbage`] |
-//! | leaked and late objects by type label and generation | objects, bytes | [`leaks`] | [`Report::leaks`] |
-//! | live heap, peak, timeline; RSS at end | bytes | [`memory`] | [`Report::memory`] |
-//! | time in `collect()`; tail of handle operations | ns | [`pauses`] | [`Report::pauses`] |
-//! | environment: cores, runtime, allocator, versions, profile, seed | — | [`result`] | [`RunResult::environment`] |
+//! | allocated, reclaimed, live, leaked, late, early, double reclaims (conservation law) | objects, bytes | [`Counts`] ([`Report::counts`]) | `report/counts.rs` |
+//! | reclamation latency = reclaim − release | ns and operations | [`LatencyReport`] ([`Report::latency`]) | `report/latency.rs` |
+//! | garbage in flight = released, not reclaimed | objects, bytes over time | [`GarbageReport`] ([`Report::garbage`]) | `report/garbage.rs` |
+//! | leaked and late objects by type label and generation | objects, bytes | [`LeakReport`] ([`Report::leaks`]) | `report/leaks.rs` |
+//! | live heap, peak, timeline; RSS at end | bytes | [`MemoryReport`] ([`Report::memory`]), [`CountingAlloc`] | `report/memory.rs`, `alloc.rs` |
+//! | time in `collect()`; tail of handle operations | ns | [`PauseReport`] ([`Report::pauses`]) | `report/pauses.rs` |
+//! | throughput | per second | [`Throughput`] ([`RunResult::throughput`]) | `result.rs` |
+//! | environment: cores, runtime, allocator, versions, profile, seed | — | [`Environment`] ([`RunResult::environment`]) | `result.rs` |
 //!
-//! The guide page [`docs::metrics`](crate::docs::metrics) gives each definition, how it is
-//! measured, the test that checks it and what it costs.
+//! Files are under `src/metrics/`. The guide page [`docs::metrics`](crate::docs::metrics)
+//! gives each definition, how it is measured, the test that checks it and what it costs.
 //!
 //! ```
 //! use reclaimer::metrics::{Ledger, Tracked};
@@ -41,22 +42,34 @@
 //!
 //! The module is behind the default-on cargo feature `metrics`.
 
-pub mod garbage;
-pub mod latency;
-pub mod leaks;
-pub mod ledger;
-pub mod memory;
-pub mod pauses;
-pub mod result;
-pub mod tracked;
+// Layers, bottom up; a file imports only from layers below its own (and, in the ledger, the
+// files listed before it):
+// 1. `stats` (percentiles, histograms) and `alloc` (the counting allocator); `crate::sharded`
+//    and `crate::padded` sit here too.
+// 2. `record`: ids, generations, stamps, the read-only `View` of a record.
+// 3. `report/*` (pure builders from views and samples: counts, latency, leaks, garbage, pauses,
+//    memory), then `report/mod.rs` (`Report`), then `result` (`RunResult`, `Environment`,
+//    `Throughput`).
+// 4. `ledger/`: `storage`, `labels`, `shards`, then `mod.rs` (`Ledger`), then `lifecycle` and
+//    `finish` (its methods); then `tracked` and `sampler`.
 
-pub use self::garbage::{GarbageReport, GarbageSample, InFlight, Sampler};
-pub use self::latency::{CdfPoint, LabelLatency, LatencyReport, Percentiles};
-pub use self::leaks::{LeakReport, LeakRow};
-pub use self::ledger::{
-    Counts, Generation, Ledger, LedgerConfig, ObjectId, ObjectRecord, Stamp, Violation,
+mod alloc;
+mod ledger;
+mod record;
+mod report;
+mod result;
+mod sampler;
+mod stats;
+mod tracked;
+
+pub use self::alloc::CountingAlloc;
+pub use self::ledger::{Ledger, LedgerConfig};
+pub use self::record::{Generation, ObjectId, ObjectRecord, Stamp};
+pub use self::report::{
+    CollectPause, Counts, GarbageReport, GarbageSample, HeapPoint, InFlight, LabelLatency,
+    LatencyReport, LeakReport, LeakRow, MemoryReport, PauseReport, Report, Violation,
 };
-pub use self::memory::{CountingAlloc, HeapPoint, MemoryReport};
-pub use self::pauses::{CollectPause, PauseReport};
-pub use self::result::{Environment, Report, RunResult, Throughput};
+pub use self::result::{Environment, RunResult, Throughput};
+pub use self::sampler::Sampler;
+pub use self::stats::{CdfPoint, Percentiles};
 pub use self::tracked::{Track, Tracked};

@@ -1,5 +1,5 @@
-//! Results as data: [`Report`] (every figure of one run), [`RunResult`] (a report plus the
-//! workload, throughput and [`Environment`]), all serde-serializable; the lab renders them.
+//! Results as data: [`RunResult`], a [`Report`] plus the workload, its [`Throughput`] and the
+//! [`Environment`] it ran in, all serde-serializable; the lab renders them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,38 +7,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::garbage::GarbageReport;
-use super::latency::LatencyReport;
-use super::leaks::LeakReport;
-use super::ledger::Counts;
-use super::memory::{self, MemoryReport};
-use super::pauses::PauseReport;
-
-/// Every figure of one run, as [`Ledger::finish`](super::Ledger::finish) reports it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// The strategy's [`NAME`](crate::Strategy::NAME).
-    pub strategy: String,
-    /// Nanoseconds from the ledger's creation to the report.
-    pub duration_ns: u64,
-    /// The operation clock at the report.
-    pub operations: u64,
-    /// Object counts and the conservation law.
-    pub counts: Counts,
-    /// Reclamation latency.
-    pub latency: LatencyReport,
-    /// Garbage in flight over time.
-    pub garbage: GarbageReport,
-    /// Leaked and late objects.
-    pub leaks: LeakReport,
-    /// Collection pauses and handle-operation tails.
-    pub pauses: PauseReport,
-    /// Heap and resident memory.
-    pub memory: MemoryReport,
-}
+use crate::metrics::alloc::CountingAlloc;
+use crate::metrics::report::Report;
 
 /// Operations completed per second of wall time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Throughput {
     /// Operations (or messages) completed.
     pub operations: u64,
@@ -75,6 +49,7 @@ impl Throughput {
 
 /// Where and how a run ran.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Environment {
     /// Cores available to the process.
     pub cores: usize,
@@ -83,7 +58,7 @@ pub struct Environment {
     /// Tokio worker threads, if the run used a runtime.
     pub tokio_workers: Option<usize>,
     /// The global allocator: `"system"`, or `"counting"` when a
-    /// [`CountingAlloc`](super::CountingAlloc) is installed (the runner may name what it wraps).
+    /// [`CountingAlloc`] is installed (the runner may name what it wraps).
     pub allocator: String,
     /// Versions of the backend crates as this build resolved them (`"unknown"` when the
     /// build could not tell): arc-swap, crossbeam-epoch, gc, dumpster, tokio, hdrhistogram.
@@ -126,7 +101,7 @@ impl Environment {
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             tokio_flavor: None,
             tokio_workers: None,
-            allocator: if memory::installed() {
+            allocator: if CountingAlloc::installed() {
                 "counting".into()
             } else {
                 "system".into()
@@ -175,6 +150,7 @@ impl Environment {
 /// assert_eq!(RunResult::from_json(&json).unwrap(), result);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RunResult {
     /// The workload's name.
     pub workload: String,

@@ -1,9 +1,11 @@
-//! [`Tracked<T>`]: a payload the [`Ledger`] knows about, from allocation to reclaim.
+//! [`Tracked<T>`]: a payload the [`Ledger`] knows about, from allocation to reclaim, and
+//! [`Track`], what it is registered with.
 
 use std::fmt;
 use std::ops::Deref;
 
-use super::ledger::{Generation, Ledger, ObjectId};
+use crate::metrics::ledger::Ledger;
+use crate::metrics::record::{Generation, ObjectId};
 use crate::trace::Trace;
 
 /// A payload wrapped so that a [`Ledger`] knows its id, type label, generation, allocation
@@ -133,6 +135,23 @@ impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
 impl<T: fmt::Display> fmt::Display for Tracked<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.value, f)
+    }
+}
+
+impl Ledger {
+    /// Starts registering an object: set its label, generation, consumers or extra bytes, then
+    /// [`wrap`](Track::wrap) the payload.
+    ///
+    /// ```
+    /// use reclaimer::metrics::Ledger;
+    ///
+    /// let ledger = Ledger::new();
+    /// let message = ledger.track().label("Message").consumers(3).wrap(vec![1u8, 2, 3]);
+    /// assert_eq!(message.len(), 3);
+    /// ```
+    #[inline]
+    pub fn track(&self) -> Track<'_> {
+        Track::new(self)
     }
 }
 

@@ -1,19 +1,20 @@
 //! Leaked and late objects, by type label and generation.
 //!
 //! *Leaked*: still unreclaimed after the workload ended and a final
-//! [`S::collect()`](crate::Strategy::collect) ran ([`Ledger::finish`](super::Ledger::finish)).
-//! *Late*: reclaimed only by that final collect. The user-facing check built on this is
-//! [`reclaimer::leaks`](crate::leaks).
+//! [`S::collect()`](crate::Strategy::collect) ran
+//! ([`Ledger::finish`](crate::metrics::Ledger::finish)). *Late*: reclaimed only by that final
+//! collect. The user-facing check built on this is [`reclaimer::leaks`](crate::leaks).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{Generation, View};
+use crate::metrics::record::{Generation, View};
 
 /// Objects of one type label and generation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeakRow {
     /// The type label.
     pub label: String,
@@ -29,6 +30,7 @@ pub struct LeakRow {
 
 /// Leaked and late objects after the final collect, largest first (by bytes, then count).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeakReport {
     /// Objects never reclaimed, by label and generation. Empty until the run has ended.
     pub leaked: Vec<LeakRow>,
@@ -98,7 +100,7 @@ impl fmt::Display for LeakReport {
     }
 }
 
-/// Collects leaked and late objects while the ledger scans its records.
+/// Collects leaked and late objects from the records of a scan.
 #[derive(Default)]
 pub(crate) struct LeakBuilder {
     leaked: BTreeMap<(u32, u32), LeakRow>,
@@ -106,6 +108,7 @@ pub(crate) struct LeakBuilder {
 }
 
 impl LeakBuilder {
+    /// Counts one record; unreclaimed records are leaked once the run has `ended`.
     pub(crate) fn add(&mut self, view: &View, ended: bool) {
         let map = if !view.is_reclaimed() && ended {
             &mut self.leaked
@@ -120,14 +123,17 @@ impl LeakBuilder {
         row.released += u64::from(view.is_released());
     }
 
-    pub(crate) fn finish(self, labels: &dyn Fn(u32) -> String) -> LeakReport {
-        let rows = |map: BTreeMap<(u32, u32), LeakRow>| {
+    /// The report, with each label index shown as `labels` reads it.
+    pub(crate) fn finish(&self, labels: &dyn Fn(u32) -> String) -> LeakReport {
+        let rows = |map: &BTreeMap<(u32, u32), LeakRow>| {
             let mut rows: Vec<LeakRow> = map
-                .into_iter()
-                .map(|((label, generation), row)| LeakRow {
+                .iter()
+                .map(|(&(label, generation), row)| LeakRow {
                     label: labels(label),
                     generation: Generation::from_raw(generation),
-                    ..row
+                    count: row.count,
+                    bytes: row.bytes,
+                    released: row.released,
                 })
                 .collect();
             rows.sort_by(|a, b| {
@@ -138,8 +144,8 @@ impl LeakBuilder {
             rows
         };
         LeakReport {
-            leaked: rows(self.leaked),
-            late: rows(self.late),
+            leaked: rows(&self.leaked),
+            late: rows(&self.late),
         }
     }
 }

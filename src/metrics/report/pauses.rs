@@ -1,22 +1,19 @@
-//! Pauses and blocking: time spent inside `collect()` ([`Ledger::collect`]), and the tail of
-//! individual handle operations, one in N timed ([`Ledger::op`]).
+//! Pauses and blocking: time spent inside `collect()`
+//! ([`Ledger::collect`](crate::metrics::Ledger::collect)), and the tail of individual handle
+//! operations, one in N timed ([`Ledger::op`](crate::metrics::Ledger::op)).
 //!
 //! Collections a backend runs on its own (rust-gc on allocation, dumpster inside a `Drop`) are
 //! not calls to `collect()`; they show up in the operation tail of whichever operation ran
 //! them.
-//!
-//! [`Ledger::collect`]: super::Ledger::collect
-//! [`Ledger::op`]: super::Ledger::op
-
-use std::sync::{Mutex, PoisonError};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::latency::{Percentiles, Summary};
+use crate::metrics::stats::{Percentiles, Summary};
 
 /// One call to `collect()`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CollectPause {
     /// When it started, in ns since the ledger was made.
     pub at_ns: u64,
@@ -24,8 +21,15 @@ pub struct CollectPause {
     pub ns: u64,
 }
 
+impl CollectPause {
+    pub(crate) fn new(at_ns: u64, ns: u64) -> Self {
+        CollectPause { at_ns, ns }
+    }
+}
+
 /// Pauses over a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PauseReport {
     /// Durations of the workload's `collect()` calls, in ns.
     pub collections: Percentiles,
@@ -33,7 +37,7 @@ pub struct PauseReport {
     pub collect_total_ns: u64,
     /// Every `collect()` call, oldest first.
     pub timeline: Vec<CollectPause>,
-    /// The final collect of [`Ledger::finish`](super::Ledger::finish), in ns (not in
+    /// The final collect of [`Ledger::finish`](crate::metrics::Ledger::finish), in ns (not in
     /// `collections`).
     pub final_collect_ns: Option<u64>,
     /// One operation in this many was timed (0: none).
@@ -42,31 +46,15 @@ pub struct PauseReport {
     pub ops: Percentiles,
 }
 
-/// Records `collect()` calls; they are rare, so a lock is fine.
-#[derive(Default)]
-pub(crate) struct PauseRecorder {
-    collects: Mutex<Vec<CollectPause>>,
-}
-
-impl PauseRecorder {
-    pub(crate) fn record(&self, pause: CollectPause) {
-        self.collects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(pause);
-    }
-
-    pub(crate) fn report(
-        &self,
+impl PauseReport {
+    /// The report of the `collect()` calls in `timeline` (oldest first), the final collect,
+    /// and the operations timed one in `op_sample_every` (as configured) into `op_samples`.
+    pub(crate) fn new(
+        timeline: Vec<CollectPause>,
         final_collect_ns: Option<u64>,
         op_sample_every: u32,
         op_samples: Option<&Histogram<u64>>,
-    ) -> PauseReport {
-        let timeline = self
-            .collects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+    ) -> Self {
         PauseReport {
             collections: Percentiles::from_values(timeline.iter().map(|p| p.ns)),
             collect_total_ns: timeline.iter().map(|p| p.ns).sum(),

@@ -1,13 +1,8 @@
-//! Reclamation latency: reclaim instant − release instant, per object, in nanoseconds and in
-//! handle operations, kept in HDR histograms (3 significant figures) built when a report is
-//! made.
-
-use std::collections::BTreeMap;
+//! Plain statistics: HDR histograms with exact min, max and mean alongside, summarised as
+//! [`Percentiles`] and CDF points. Every distribution a report gives is built here.
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-
-use super::ledger::View;
 
 /// The quantiles every CDF gives: every 5 %, then the tail.
 const CDF_QUANTILES: &[f64] = &[
@@ -15,9 +10,15 @@ const CDF_QUANTILES: &[f64] = &[
     0.85, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0,
 ];
 
+/// An empty histogram of `u64` values with 3 significant figures, resizing as values grow.
+pub(crate) fn histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant figures are valid")
+}
+
 /// The usual summary of a distribution. `min`, `max` and `mean` are exact; the percentiles
 /// come from an HDR histogram with 3 significant figures (within 0.1 %), never above `max`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Percentiles {
     /// Values recorded.
     pub count: u64,
@@ -56,40 +57,12 @@ impl Percentiles {
 
 /// One point of a cumulative distribution: `quantile` of the values are at most `value`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CdfPoint {
     /// The fraction of values, 0 to 1.
     pub quantile: f64,
     /// The value at that fraction.
     pub value: u64,
-}
-
-/// Latency of one type label.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LabelLatency {
-    /// The type label.
-    pub label: String,
-    /// Latency in nanoseconds.
-    pub ns: Percentiles,
-    /// Latency in handle operations.
-    pub ops: Percentiles,
-}
-
-/// Reclamation latency of every object that was released and then reclaimed.
-///
-/// Objects never released, or reclaimed early, have no latency. Generation members reclaimed
-/// before their generation's release was stamped count as 0.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LatencyReport {
-    /// Reclaim − release, in nanoseconds.
-    pub ns: Percentiles,
-    /// Reclaim − release, in operation-clock ticks (handle operations of all threads).
-    pub ops: Percentiles,
-    /// The distribution in nanoseconds, for plots.
-    pub cdf_ns: Vec<CdfPoint>,
-    /// The distribution in operations, for plots.
-    pub cdf_ops: Vec<CdfPoint>,
-    /// The same per type label, sorted by label.
-    pub by_label: Vec<LabelLatency>,
 }
 
 /// A histogram with exact min, max and sum alongside.
@@ -104,7 +77,7 @@ pub(crate) struct Summary {
 impl Default for Summary {
     fn default() -> Self {
         Summary {
-            histogram: Histogram::new(3).expect("3 significant figures are valid"),
+            histogram: histogram(),
             min: u64::MAX,
             max: 0,
             sum: 0,
@@ -120,6 +93,8 @@ impl Summary {
         self.sum += u128::from(value);
     }
 
+    /// The summary of a histogram recorded elsewhere; its min, max and mean are the
+    /// histogram's, so within its precision.
     pub(crate) fn from_histogram(histogram: &Histogram<u64>) -> Self {
         if histogram.is_empty() {
             return Summary::default();
@@ -168,56 +143,5 @@ impl Summary {
                 },
             })
             .collect()
-    }
-}
-
-/// Collects latencies while the ledger scans its records.
-#[derive(Default)]
-pub(crate) struct LatencyBuilder {
-    ns: Summary,
-    ops: Summary,
-    by_label: BTreeMap<u32, (Summary, Summary)>,
-}
-
-impl LatencyBuilder {
-    pub(crate) fn add(&mut self, view: &View) {
-        let (Some(release), Some(reclaim)) = (view.release, view.reclaim) else {
-            return;
-        };
-        let (ns, ops) = if view.released_when_reclaimed() {
-            (
-                reclaim.ns.saturating_sub(release.ns),
-                reclaim.op.saturating_sub(release.op),
-            )
-        } else if view.reclaimed_before_release() {
-            (0, 0)
-        } else {
-            return;
-        };
-        self.ns.record(ns);
-        self.ops.record(ops);
-        let (label_ns, label_ops) = self.by_label.entry(view.label).or_default();
-        label_ns.record(ns);
-        label_ops.record(ops);
-    }
-
-    pub(crate) fn finish(self, labels: &dyn Fn(u32) -> String) -> LatencyReport {
-        let mut by_label: Vec<LabelLatency> = self
-            .by_label
-            .into_iter()
-            .map(|(label, (ns, ops))| LabelLatency {
-                label: labels(label),
-                ns: ns.percentiles(),
-                ops: ops.percentiles(),
-            })
-            .collect();
-        by_label.sort_by(|a, b| a.label.cmp(&b.label));
-        LatencyReport {
-            ns: self.ns.percentiles(),
-            ops: self.ops.percentiles(),
-            cdf_ns: self.ns.cdf(),
-            cdf_ops: self.ops.cdf(),
-            by_label,
-        }
     }
 }
