@@ -50,6 +50,7 @@
 
 mod config;
 pub mod exec;
+pub mod members;
 mod runner;
 mod topology;
 mod track;

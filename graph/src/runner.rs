@@ -138,6 +138,10 @@ pub fn run_multi_thread<S: ThreadSafe, W: SendWorkload<S>>(
                 }
                 hook_park.on_park();
             })
+            // A worker's thread-local garbage (an Epoch bag, dumpster's candidates) is handed
+            // on by a destructor that may run after the runtime's drop returns; hand it on
+            // before, so the final collect sees it.
+            .on_thread_stop(park_hook::<S>)
             .build()
             .map_err(Error::Runtime)?;
         let ctx = Ctx::new(ledger, options.seed, workers, park);

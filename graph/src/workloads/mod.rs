@@ -1,9 +1,11 @@
 //! The workloads, one module each, and [`Spec`]: a workload chosen by name.
 
+mod chat;
 mod fanout;
 mod flow;
 mod pipeline;
 
+pub use self::chat::{Chat, ChatMessage, ChatVariant, Room, Session, Table};
 pub use self::fanout::Fanout;
 pub use self::flow::{Flow, Message};
 pub use self::pipeline::Pipeline;
@@ -25,11 +27,20 @@ pub enum Spec {
     Fanout(Fanout),
     /// `flow` over any topology.
     Flow(Flow),
+    /// `chat`, `chat/weak`, `chat/owned`.
+    Chat(Chat),
 }
 
 impl Spec {
     /// Every workload name [`FromStr`] accepts, in the order the lab runs them.
-    pub const NAMES: &'static [&'static str] = &["pipeline", "fanout", "flow"];
+    pub const NAMES: &'static [&'static str] = &[
+        "pipeline",
+        "fanout",
+        "flow",
+        "chat",
+        "chat/weak",
+        "chat/owned",
+    ];
 
     /// The workload's name, with its variant.
     pub fn name(&self) -> String {
@@ -37,6 +48,7 @@ impl Spec {
             Spec::Pipeline(w) => w.name(),
             Spec::Fanout(w) => w.name(),
             Spec::Flow(w) => w.name(),
+            Spec::Chat(w) => w.name(),
         }
     }
 
@@ -49,6 +61,7 @@ impl Spec {
                 topology: w.topology,
                 ..Flow::small()
             }),
+            Spec::Chat(w) => Spec::Chat(Chat::small().variant(w.variant)),
         }
     }
 
@@ -74,6 +87,10 @@ impl Spec {
                 w.validate().map_err(Error::Invalid)?;
                 dispatch(w, strategy, runtime, options)
             }
+            Spec::Chat(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
         }
     }
 }
@@ -93,6 +110,9 @@ impl FromStr for Spec {
             "pipeline" => Spec::Pipeline(Pipeline::default()),
             "fanout" => Spec::Fanout(Fanout::default()),
             "flow" => Spec::Flow(Flow::default()),
+            "chat" => Spec::Chat(Chat::default()),
+            "chat/weak" => Spec::Chat(Chat::default().variant(ChatVariant::Weak)),
+            "chat/owned" => Spec::Chat(Chat::default().variant(ChatVariant::Owned)),
             _ => {
                 return Err(format!(
                     "unknown workload `{s}` (expected one of: {})",
