@@ -1,13 +1,19 @@
 //! The workloads, one module each, and [`Spec`]: a workload chosen by name.
 
+mod actors;
 mod chat;
+mod config;
 mod fanout;
 mod flow;
+mod idle_worker;
 mod pipeline;
 
+pub use self::actors::{left_on_cycles, ActorState, Actors, Letter};
 pub use self::chat::{Chat, ChatMessage, ChatVariant, Room, Session, Table};
+pub use self::config::{Config, ConfigData};
 pub use self::fanout::Fanout;
 pub use self::flow::{Flow, Message};
+pub use self::idle_worker::{IdleWorker, Node};
 pub use self::pipeline::Pipeline;
 
 use std::fmt;
@@ -27,8 +33,14 @@ pub enum Spec {
     Fanout(Fanout),
     /// `flow` over any topology.
     Flow(Flow),
+    /// `config`.
+    Config(Config),
     /// `chat`, `chat/weak`, `chat/owned`.
     Chat(Chat),
+    /// `actors`, `actors/weak`.
+    Actors(Actors),
+    /// `idle-worker` (multi-thread runtime only).
+    IdleWorker(IdleWorker),
 }
 
 impl Spec {
@@ -49,6 +61,9 @@ impl Spec {
             Spec::Fanout(w) => w.name(),
             Spec::Flow(w) => w.name(),
             Spec::Chat(w) => w.name(),
+            Spec::Config(w) => w.name(),
+            Spec::Actors(w) => w.name(),
+            Spec::IdleWorker(w) => w.name(),
         }
     }
 
@@ -62,6 +77,9 @@ impl Spec {
                 ..Flow::small()
             }),
             Spec::Chat(w) => Spec::Chat(Chat::small().variant(w.variant)),
+            Spec::Config(_) => Spec::Config(Config::small()),
+            Spec::Actors(w) => Spec::Actors(Actors::small().weak(w.weak)),
+            Spec::IdleWorker(_) => Spec::IdleWorker(IdleWorker::small()),
         }
     }
 
@@ -69,7 +87,7 @@ impl Spec {
     pub fn supports(&self, strategy: StrategyName, runtime: Runtime) -> bool {
         match runtime {
             Runtime::MultiThread { .. } => strategy.thread_safe(),
-            Runtime::Local => true,
+            Runtime::Local => !matches!(self, Spec::IdleWorker(_)),
         }
     }
 
@@ -91,6 +109,31 @@ impl Spec {
                 w.validate().map_err(Error::Invalid)?;
                 dispatch(w, strategy, runtime, options)
             }
+            Spec::Config(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::Actors(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::IdleWorker(w) => {
+                use crate::runner::run_multi_thread;
+                use reclaimer::{Arc, Epoch, Leak, RwLockArc, SyncGc};
+                let Runtime::MultiThread { workers } = runtime else {
+                    return Err(Error::NeedsMultiThread(w.name()));
+                };
+                match strategy {
+                    StrategyName::Arc => run_multi_thread::<Arc, _>(w, workers, options),
+                    StrategyName::RwLockArc => {
+                        run_multi_thread::<RwLockArc, _>(w, workers, options)
+                    }
+                    StrategyName::Epoch => run_multi_thread::<Epoch, _>(w, workers, options),
+                    StrategyName::SyncGc => run_multi_thread::<SyncGc, _>(w, workers, options),
+                    StrategyName::Leak => run_multi_thread::<Leak, _>(w, workers, options),
+                    StrategyName::Gc => Err(Error::NotThreadSafe(strategy)),
+                }
+            }
         }
     }
 }
@@ -110,9 +153,13 @@ impl FromStr for Spec {
             "pipeline" => Spec::Pipeline(Pipeline::default()),
             "fanout" => Spec::Fanout(Fanout::default()),
             "flow" => Spec::Flow(Flow::default()),
+            "config" => Spec::Config(Config::default()),
             "chat" => Spec::Chat(Chat::default()),
             "chat/weak" => Spec::Chat(Chat::default().variant(ChatVariant::Weak)),
             "chat/owned" => Spec::Chat(Chat::default().variant(ChatVariant::Owned)),
+            "actors" => Spec::Actors(Actors::default()),
+            "actors/weak" => Spec::Actors(Actors::default().weak(true)),
+            "idle-worker" => Spec::IdleWorker(IdleWorker::default()),
             _ => {
                 return Err(format!(
                     "unknown workload `{s}` (expected one of: {})",
