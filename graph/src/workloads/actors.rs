@@ -231,8 +231,12 @@ where
         handle(&ctx, &me, letter);
         received += 1;
     }
+    // `recv` after `close` also waits for a send that was under way.
     rx.close();
-    received += read_mail(&ctx, &me, &mut rx);
+    while let Some(letter) = rx.recv().await {
+        handle(&ctx, &me, letter);
+        received += 1;
+    }
     stats.operations += received;
     ctx.op(|| drop(me));
     stats

@@ -231,6 +231,21 @@ where
     ))
 }
 
+/// Closes `rx` and reads every delivery it still gets: `try_recv` can miss a send that was
+/// under way when the inbox closed; `recv` waits for it.
+async fn close_and_drain<S: Strategy>(ctx: &Ctx, rx: &mut Receiver<Msg<S>>) -> u64 {
+    rx.close();
+    let mut n = 0;
+    while let Some(msg) = rx.recv().await {
+        ctx.op(|| {
+            msg.consumed();
+            drop(msg);
+        });
+        n += 1;
+    }
+    n
+}
+
 /// Reads what is waiting in `rx`; returns how many.
 fn drain<S: Strategy>(ctx: &Ctx, rx: &mut Receiver<Msg<S>>) -> u64 {
     let mut n = 0;
@@ -437,8 +452,7 @@ where
         book.rooms.extend(joined.iter().copied());
     }
     // No delivery can arrive once the inbox is closed; read what is left.
-    rx.close();
-    stats.operations += drain(&ctx, &mut rx);
+    stats.operations += close_and_drain(&ctx, &mut rx).await;
     me.release();
     ctx.op(|| drop(me));
     // Room churn: the oldest room closes, a new one opens.
@@ -538,8 +552,7 @@ mod owned {
                 let _ = rooms[r].send(Command::Leave(id)).await;
             }
         }
-        rx.close();
-        stats.operations += drain(&ctx, &mut rx);
+        stats.operations += close_and_drain(&ctx, &mut rx).await;
         stats
     }
 }
