@@ -1,0 +1,171 @@
+//! The workloads, one module each, and [`Spec`]: a workload chosen by name.
+
+mod actors;
+mod chat;
+mod config;
+mod fanout;
+mod flow;
+mod idle_worker;
+mod pipeline;
+
+pub use self::actors::{left_on_cycles, ActorState, Actors, Letter};
+pub use self::chat::{Chat, ChatMessage, ChatVariant, Room, Session, Table};
+pub use self::config::{Config, ConfigData};
+pub use self::fanout::Fanout;
+pub use self::flow::{Flow, Message};
+pub use self::idle_worker::{IdleWorker, Node};
+pub use self::pipeline::Pipeline;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::config::{Options, Runtime, StrategyName};
+use crate::exec::Workload;
+use crate::runner::{dispatch, Error, GraphResult};
+
+/// A workload and its parameters, chosen at run time.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Spec {
+    /// `pipeline`.
+    Pipeline(Pipeline),
+    /// `fanout`.
+    Fanout(Fanout),
+    /// `flow` over any topology.
+    Flow(Flow),
+    /// `config`.
+    Config(Config),
+    /// `chat`, `chat/weak`, `chat/owned`.
+    Chat(Chat),
+    /// `actors`, `actors/weak`.
+    Actors(Actors),
+    /// `idle-worker` (multi-thread runtime only).
+    IdleWorker(IdleWorker),
+}
+
+impl Spec {
+    /// Every workload name [`FromStr`] accepts, in the order the lab runs them.
+    pub const NAMES: &'static [&'static str] = &[
+        "pipeline",
+        "fanout",
+        "flow",
+        "chat",
+        "chat/weak",
+        "chat/owned",
+    ];
+
+    /// The workload's name, with its variant.
+    pub fn name(&self) -> String {
+        match self {
+            Spec::Pipeline(w) => w.name(),
+            Spec::Fanout(w) => w.name(),
+            Spec::Flow(w) => w.name(),
+            Spec::Chat(w) => w.name(),
+            Spec::Config(w) => w.name(),
+            Spec::Actors(w) => w.name(),
+            Spec::IdleWorker(w) => w.name(),
+        }
+    }
+
+    /// The same workload at the size the tests use.
+    pub fn small(&self) -> Spec {
+        match self {
+            Spec::Pipeline(_) => Spec::Pipeline(Pipeline::small()),
+            Spec::Fanout(_) => Spec::Fanout(Fanout::small()),
+            Spec::Flow(w) => Spec::Flow(Flow {
+                topology: w.topology,
+                ..Flow::small()
+            }),
+            Spec::Chat(w) => Spec::Chat(Chat::small().variant(w.variant)),
+            Spec::Config(_) => Spec::Config(Config::small()),
+            Spec::Actors(w) => Spec::Actors(Actors::small().weak(w.weak)),
+            Spec::IdleWorker(_) => Spec::IdleWorker(IdleWorker::small()),
+        }
+    }
+
+    /// Whether it can run on `runtime` with `strategy`.
+    pub fn supports(&self, strategy: StrategyName, runtime: Runtime) -> bool {
+        match runtime {
+            Runtime::MultiThread { .. } => strategy.thread_safe(),
+            Runtime::Local => !matches!(self, Spec::IdleWorker(_)),
+        }
+    }
+
+    /// Runs it.
+    pub fn run(
+        &self,
+        strategy: StrategyName,
+        runtime: Runtime,
+        options: &Options,
+    ) -> Result<GraphResult, Error> {
+        match self {
+            Spec::Pipeline(w) => dispatch(w, strategy, runtime, options),
+            Spec::Fanout(w) => dispatch(w, strategy, runtime, options),
+            Spec::Flow(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::Chat(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::Config(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::Actors(w) => {
+                w.validate().map_err(Error::Invalid)?;
+                dispatch(w, strategy, runtime, options)
+            }
+            Spec::IdleWorker(w) => {
+                use crate::runner::run_multi_thread;
+                use reclaimer::{Arc, Epoch, Leak, RwLockArc, SyncGc};
+                let Runtime::MultiThread { workers } = runtime else {
+                    return Err(Error::NeedsMultiThread(w.name()));
+                };
+                match strategy {
+                    StrategyName::Arc => run_multi_thread::<Arc, _>(w, workers, options),
+                    StrategyName::RwLockArc => {
+                        run_multi_thread::<RwLockArc, _>(w, workers, options)
+                    }
+                    StrategyName::Epoch => run_multi_thread::<Epoch, _>(w, workers, options),
+                    StrategyName::SyncGc => run_multi_thread::<SyncGc, _>(w, workers, options),
+                    StrategyName::Leak => run_multi_thread::<Leak, _>(w, workers, options),
+                    StrategyName::Gc => Err(Error::NotThreadSafe(strategy)),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl FromStr for Spec {
+    type Err = String;
+
+    /// A workload at its default size, by name.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "pipeline" => Spec::Pipeline(Pipeline::default()),
+            "fanout" => Spec::Fanout(Fanout::default()),
+            "flow" => Spec::Flow(Flow::default()),
+            "config" => Spec::Config(Config::default()),
+            "chat" => Spec::Chat(Chat::default()),
+            "chat/weak" => Spec::Chat(Chat::default().variant(ChatVariant::Weak)),
+            "chat/owned" => Spec::Chat(Chat::default().variant(ChatVariant::Owned)),
+            "actors" => Spec::Actors(Actors::default()),
+            "actors/weak" => Spec::Actors(Actors::default().weak(true)),
+            "idle-worker" => Spec::IdleWorker(IdleWorker::default()),
+            _ => {
+                return Err(format!(
+                    "unknown workload `{s}` (expected one of: {})",
+                    Spec::NAMES.join(", ")
+                ))
+            }
+        })
+    }
+}
