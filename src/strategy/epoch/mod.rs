@@ -140,6 +140,7 @@
 
 mod collect;
 mod counts;
+mod flush;
 mod local;
 mod object;
 mod pointer;

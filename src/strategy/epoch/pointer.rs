@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_epoch::{self as cb, Atomic};
 
-use super::local::tick;
+use super::flush::tick;
 use super::object::{release_weak, strong, try_acquire_strong, weak, Inner, MAX_REFCOUNT};
 use super::retire::retire;
 use super::Epoch;
