@@ -44,7 +44,7 @@ pub struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     sessions: Option<u32>,
     /// Seconds one pass of one run may take before it is stopped.
-    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     budget: u64,
     /// Report the tracked pass's throughput instead of running an untracked pass for it.
     #[arg(long)]
@@ -88,7 +88,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            // A run left blocked on its own threads must not keep the process alive.
+            std::process::exit(1)
         }
     }
 }

@@ -128,6 +128,7 @@ fn execute(
             .map_err(|e| e.to_string())?,
     );
     let mut all = Vec::new();
+    let mut stuck = Vec::new();
     for planned in &plan {
         let mut rows = Vec::new();
         for run in &planned.runs {
@@ -142,9 +143,16 @@ fn execute(
                 untracked_pass: !cli.no_untracked_pass,
                 ..Options::default()
             };
-            let result = run_named(run.strategy, run.runtime, &planned.spec, &options);
-            if result.is_err() {
+            let result = if stuck.contains(&run.strategy) {
+                Err(format!("skipped: an earlier {} run never finished", run.strategy))
+            } else {
+                run_guarded(*run, &planned.spec, options, cli.budget)
+            };
+            if let Err(e) = &result {
                 *failed += 1;
+                if e.contains("never finished") {
+                    stuck.push(run.strategy);
+                }
             }
             rows.push((*run, result));
             bar.inc(1);
@@ -171,6 +179,33 @@ fn execute(
     }
     bar.finish_and_clear();
     Ok(all)
+}
+
+/// Runs one run on its own thread and waits at most twice its budget plus half a minute. A run
+/// whose worker threads block (so its runtime's timer cannot fire) is reported and left
+/// behind instead of hanging the suite.
+fn run_guarded(
+    run: RunSpec,
+    spec: &Spec,
+    options: Options,
+    budget_secs: u64,
+) -> Result<GraphResult, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spec = spec.clone();
+    std::thread::Builder::new()
+        .name("reclaimer-lab-run".into())
+        .spawn(move || {
+            let _ = tx.send(run_named(run.strategy, run.runtime, &spec, &options));
+        })
+        .map_err(|e| e.to_string())?;
+    let limit = std::time::Duration::from_secs(budget_secs.saturating_mul(2).saturating_add(30));
+    match rx.recv_timeout(limit) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "never finished: its threads were still blocked after {} s",
+            limit.as_secs()
+        )),
+    }
 }
 
 fn heading(spec: &Spec) -> String {
@@ -220,7 +255,7 @@ fn mib(bytes: Option<u64>) -> String {
     })
 }
 
-fn render(spec: &Spec, rows: &[(RunSpec, Result<GraphResult, reclaimer_graph::Error>)]) -> String {
+fn render(spec: &Spec, rows: &[(RunSpec, Result<GraphResult, String>)]) -> String {
     let idle = matches!(spec, Spec::IdleWorker(_));
     let mut header = vec![
         "strategy",
@@ -266,7 +301,11 @@ fn render(spec: &Spec, rows: &[(RunSpec, Result<GraphResult, reclaimer_graph::Er
                     right(report.counts.leaked.to_string()),
                     right(report.counts.late.to_string()),
                     right(r.stats.left_on_cycles.to_string()),
-                    right(mib(report.memory.peak_bytes)),
+                    right(mib(report
+                        .memory
+                        .peak_bytes
+                        .zip(report.memory.start_bytes)
+                        .map(|(peak, start)| peak.saturating_sub(start)))),
                 ]);
             }
             Err(e) => cells.push(Col::new(format!("error: {e}"))),
