@@ -144,7 +144,10 @@ fn execute(
                 ..Options::default()
             };
             let result = if stuck.contains(&run.strategy) {
-                Err(format!("skipped: an earlier {} run never finished", run.strategy))
+                Err(format!(
+                    "skipped: an earlier {} run never finished",
+                    run.strategy
+                ))
             } else {
                 run_guarded(*run, &planned.spec, options, cli.budget)
             };
