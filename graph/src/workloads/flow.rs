@@ -78,7 +78,7 @@ impl Default for Flow {
                 nodes: 16,
                 degree: 3,
             },
-            messages: 40_000,
+            messages: 15_000,
             payload_bytes: 64,
             capacity: 64,
             hops: 16,

@@ -49,9 +49,13 @@ impl Spec {
         "pipeline",
         "fanout",
         "flow",
+        "config",
         "chat",
         "chat/weak",
         "chat/owned",
+        "actors",
+        "actors/weak",
+        "idle-worker",
     ];
 
     /// The workload's name, with its variant.
