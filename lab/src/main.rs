@@ -171,7 +171,7 @@ mod tests {
             "--workloads",
             "pipeline,chat,idle-worker",
             "--strategies",
-            "arc,gc,sync-gc",
+            "arc,gc,epoch",
             "--scale",
             "0.01",
             "--quiet",
