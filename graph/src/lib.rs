@@ -48,6 +48,7 @@
 //! Each module's documentation says which objects the workload releases, and when.
 #![warn(missing_docs)]
 
+pub mod baseline;
 mod config;
 pub mod exec;
 pub mod members;

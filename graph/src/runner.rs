@@ -88,17 +88,6 @@ impl GraphResult {
     }
 }
 
-/// The hook a parking worker runs for strategy `S`: it hands on garbage that would otherwise
-/// wait for the worker to run again.
-fn park_hook<S: Strategy>() {
-    // The library has no per-strategy park hook yet; these are the two that can strand.
-    match S::NAME {
-        "Epoch" => reclaimer::Epoch::flush(),
-        "SyncGc" => reclaimer::collect::<reclaimer::SyncGc>(),
-        _ => {}
-    }
-}
-
 /// Runs `workload` with strategy `S` on the multi-thread runtime with `workers` workers.
 ///
 /// `Gc` is not [`ThreadSafe`], so asking for it here does not compile:
@@ -134,14 +123,14 @@ pub fn run_multi_thread<S: ThreadSafe, W: SendWorkload<S>>(
             .enable_time()
             .on_thread_park(move || {
                 if hook {
-                    park_hook::<S>();
+                    reclaimer::on_park::<S>();
                 }
                 hook_park.on_park();
             })
             // A worker's thread-local garbage (an Epoch bag, dumpster's candidates) is handed
             // on by a destructor that may run after the runtime's drop returns; hand it on
             // before, so the final collect sees it.
-            .on_thread_stop(park_hook::<S>)
+            .on_thread_stop(reclaimer::on_park::<S>)
             .build()
             .map_err(Error::Runtime)?;
         let ctx = Ctx::new(ledger, options.seed, workers, park);
@@ -183,7 +172,7 @@ pub fn run_local<S: Strategy, W: LocalWorkload<S>>(
             .enable_time()
             .on_thread_park(move || {
                 if hook {
-                    park_hook::<S>();
+                    reclaimer::on_park::<S>();
                 }
                 hook_park.on_park();
             })

@@ -52,9 +52,9 @@ impl Default for Actors {
     fn default() -> Self {
         Actors {
             weak: false,
-            actors: 1_000,
+            actors: 500,
             peers: 4,
-            messages_per_actor: 60,
+            messages_per_actor: 40,
             payload_bytes: 64,
             mailbox: 32,
         }

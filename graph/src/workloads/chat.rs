@@ -80,8 +80,8 @@ impl Default for Chat {
     fn default() -> Self {
         Chat {
             variant: ChatVariant::Shared,
-            sessions: 4_000,
-            concurrent: 400,
+            sessions: 2_000,
+            concurrent: 200,
             rooms: 32,
             rooms_per_session: 2,
             messages_per_session: 8,

@@ -38,7 +38,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             readers: 16,
-            reads_per_reader: 50_000,
+            reads_per_reader: 200_000,
             yield_every: 64,
             write_interval_us: 1_000,
             config_bytes: 256,

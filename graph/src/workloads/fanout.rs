@@ -33,7 +33,7 @@ impl Default for Fanout {
         Fanout {
             depth: 2,
             arity: 4,
-            messages: 20_000,
+            messages: 8_000,
             payload_bytes: 64,
             capacity: 64,
         }

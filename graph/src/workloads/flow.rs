@@ -32,9 +32,15 @@ pub struct Message {
 /// A shared message as it travels.
 pub(crate) type Msg<S> = Shared<S, Obj<Message>>;
 
+impl Message {
+    pub(crate) fn new(seq: u64, payload: Box<[u8]>) -> Self {
+        Message { seq, payload }
+    }
+}
+
 /// The work a node does with a message: read every payload byte.
 #[inline]
-fn work(message: &Message) -> u64 {
+pub(crate) fn work(message: &Message) -> u64 {
     message.payload.iter().fold(message.seq, |sum, &b| {
         sum.wrapping_mul(31).wrapping_add(u64::from(b))
     })
@@ -72,7 +78,7 @@ impl Default for Flow {
                 nodes: 16,
                 degree: 3,
             },
-            messages: 40_000,
+            messages: 15_000,
             payload_bytes: 64,
             capacity: 64,
             hops: 16,

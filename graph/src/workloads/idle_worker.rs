@@ -75,10 +75,13 @@ impl Workload for IdleWorker {
     }
 }
 
+/// The second node's edge back to the first.
+type BackLink<S> = Option<Weak<S, Obj<Node<S>>>>;
+
 /// A node of a two-node structure: the second points back at the first.
 #[derive(Trace)]
 pub struct Node<S: Strategy> {
-    back: Cell<S, Option<Weak<S, Obj<Node<S>>>>>,
+    back: Cell<S, BackLink<S>>,
     next: Option<Shared<S, Obj<Node<S>>>>,
 }
 
@@ -92,7 +95,7 @@ impl<S: ThreadSafe> SendWorkload<S> for IdleWorker
 where
     Obj<u64>: reclaimer::Shareable<S>,
     Obj<Node<S>>: reclaimer::Shareable<S>,
-    Option<Weak<S, Obj<Node<S>>>>: reclaimer::Shareable<S>,
+    BackLink<S>: reclaimer::Shareable<S>,
     u64: reclaimer::Shareable<S>,
 {
     fn run_send(&self, ctx: Ctx) -> impl std::future::Future<Output = Stats> + Send + 'static {

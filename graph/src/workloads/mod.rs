@@ -4,7 +4,7 @@ mod actors;
 mod chat;
 mod config;
 mod fanout;
-mod flow;
+pub(crate) mod flow;
 mod idle_worker;
 mod pipeline;
 
@@ -49,9 +49,13 @@ impl Spec {
         "pipeline",
         "fanout",
         "flow",
+        "config",
         "chat",
         "chat/weak",
         "chat/owned",
+        "actors",
+        "actors/weak",
+        "idle-worker",
     ];
 
     /// The workload's name, with its variant.
@@ -80,6 +84,48 @@ impl Spec {
             Spec::Config(_) => Spec::Config(Config::small()),
             Spec::Actors(w) => Spec::Actors(Actors::small().weak(w.weak)),
             Spec::IdleWorker(_) => Spec::IdleWorker(IdleWorker::small()),
+        }
+    }
+
+    /// The same workload with its counts (messages, sessions, reads, letters, objects)
+    /// multiplied by `factor`, each at least 1; shapes (stages, rooms, peers) stay.
+    pub fn scaled(&self, factor: f64) -> Spec {
+        let n = |x: u32| {
+            ((f64::from(x) * factor)
+                .round()
+                .clamp(1.0, f64::from(u32::MAX))) as u32
+        };
+        match self {
+            Spec::Pipeline(w) => Spec::Pipeline(Pipeline {
+                messages: n(w.messages),
+                ..*w
+            }),
+            Spec::Fanout(w) => Spec::Fanout(Fanout {
+                messages: n(w.messages),
+                ..*w
+            }),
+            Spec::Flow(w) => Spec::Flow(Flow {
+                messages: n(w.messages),
+                ..*w
+            }),
+            Spec::Config(w) => Spec::Config(Config {
+                reads_per_reader: n(w.reads_per_reader),
+                ..*w
+            }),
+            Spec::Chat(w) => Spec::Chat(Chat {
+                sessions: n(w.sessions),
+                concurrent: n(w.concurrent).min(n(w.sessions)),
+                ..*w
+            }),
+            Spec::Actors(w) => Spec::Actors(Actors {
+                messages_per_actor: n(w.messages_per_actor),
+                ..*w
+            }),
+            Spec::IdleWorker(w) => Spec::IdleWorker(IdleWorker {
+                lone: n(w.lone),
+                pairs: n(w.pairs),
+                ..*w
+            }),
         }
     }
 

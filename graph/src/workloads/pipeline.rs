@@ -31,7 +31,7 @@ impl Default for Pipeline {
     fn default() -> Self {
         Pipeline {
             stages: 8,
-            messages: 100_000,
+            messages: 30_000,
             payload_bytes: 64,
             capacity: 64,
         }
