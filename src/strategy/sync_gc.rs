@@ -28,9 +28,18 @@
 //! - **Cells are locks.** A read takes a read lock for the duration of its closure; do not store
 //!   into the same cell from inside [`Cell::read`](crate::Cell::read) (that deadlocks). While a
 //!   writer holds a cell, the collector treats its owner as reachable instead of waiting.
+//! - **No collection inside a value's drop.** dumpster 2.1 can free a value while it holds its
+//!   collecting lock, and a collection started from that value's drop would wait for the lock
+//!   forever (`tests/sync_gc_nested_collect.rs` reproduces it). This strategy installs a
+//!   collection condition (dumpster's default, except never while the thread drops a `SyncGc`
+//!   value), and `collect()` called from inside such a drop does nothing: the drops still count
+//!   towards the next collection. Code that calls `dumpster::sync::set_collect_condition` itself
+//!   replaces this guard.
 //! - Construction needs `T: Send + Sync` (dumpster may drop the value on any thread).
 
-use std::sync::{RwLock, TryLockError};
+use std::cell::Cell as StdCell;
+use std::mem::ManuallyDrop;
+use std::sync::{Once, RwLock, TryLockError};
 
 use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
@@ -44,12 +53,66 @@ pub struct SyncGc;
 
 strategy_marker!(SyncGc);
 
-/// A value in dumpster's heap: adapts [`Trace`] to dumpster's `TraceWith`.
+/// A value in dumpster's heap: adapts [`Trace`] to dumpster's `TraceWith`, and marks the thread
+/// as dropping a value while its value drops (see [`collect_condition`]).
 ///
 /// It is `Send + Sync` whatever `T` is because the only constructor,
 /// `ThreadSafeBackend::ptr_new`, requires `T: Send + Sync`.
 #[derive(Debug)]
-pub(crate) struct GcBox<T>(T);
+pub(crate) struct GcBox<T>(ManuallyDrop<T>);
+
+impl<T> Drop for GcBox<T> {
+    fn drop(&mut self) {
+        let _dropping = Dropping::enter();
+        // SAFETY: dropped once, here; the value is never used after its box's drop.
+        unsafe { ManuallyDrop::drop(&mut self.0) };
+    }
+}
+
+std::thread_local! {
+    /// How many `SyncGc` values this thread is dropping now.
+    static DROPPING: StdCell<u32> = const { StdCell::new(0) };
+}
+
+/// Counts this thread as dropping a value until dropped.
+struct Dropping;
+
+impl Dropping {
+    fn enter() -> Self {
+        let _ = DROPPING.try_with(|d| d.set(d.get() + 1));
+        Dropping
+    }
+}
+
+impl Drop for Dropping {
+    fn drop(&mut self) {
+        let _ = DROPPING.try_with(|d| d.set(d.get() - 1));
+    }
+}
+
+/// Whether this thread is dropping a `SyncGc` value (or its thread-locals are gone).
+fn dropping() -> bool {
+    DROPPING.try_with(|d| d.get() > 0).unwrap_or(true)
+}
+
+/// dumpster's collection condition, except never while this thread drops a value.
+///
+/// dumpster 2.1 frees a value whose last strong handle went during a collection
+/// (`drop_weak_zero`) while it still holds its collecting lock, and outside its own "cleaning"
+/// flag; a handle dropped by that value's drop would start a nested collection on the same
+/// thread, which waits for that lock forever (seen in the lab's `chat` on two workers). With this
+/// condition, drops inside a value's drop only count towards the next collection, which the next
+/// drop outside one starts.
+fn collect_condition(info: &dumpster::sync::CollectInfo) -> bool {
+    !dropping() && dumpster::sync::default_collect_condition(info)
+}
+
+/// Installs [`collect_condition`] once, before the first `SyncGc` value exists.
+#[inline]
+fn install_collect_condition() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| dumpster::sync::set_collect_condition(collect_condition));
+}
 
 // SAFETY: a `GcBox<T>` is only ever built by `ThreadSafeBackend::ptr_new`, whose bound is
 // `T: Send + Sync`.
@@ -109,12 +172,16 @@ impl Strategy for SyncGc {
 
     #[inline]
     fn collect() {
-        dumpster::sync::collect();
+        // Inside a value's drop a collection could wait for dumpster's lock held by this thread
+        // (see `collect_condition`); the running collection, or the next one, does the work.
+        if !dropping() {
+            dumpster::sync::collect();
+        }
     }
 
     #[inline]
     fn on_park() {
-        dumpster::sync::collect();
+        Self::collect();
     }
 }
 
@@ -184,6 +251,7 @@ unsafe impl ThreadSafe for SyncGc {}
 impl ThreadSafeBackend for SyncGc {
     #[inline]
     fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T> {
-        dumpster::sync::Gc::new(GcBox(value))
+        install_collect_condition();
+        dumpster::sync::Gc::new(GcBox(ManuallyDrop::new(value)))
     }
 }
