@@ -15,6 +15,15 @@ pub(crate) fn histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant figures are valid")
 }
 
+/// Records `value`, growing the histogram as needed. (hdrhistogram's `saturating_record` never
+/// grows a histogram: every value past its current range, 2047 for a new one, would be clamped.)
+pub(crate) fn record(histogram: &mut Histogram<u64>, value: u64) {
+    if histogram.record(value).is_err() {
+        // Only a value no histogram can hold (past 2^63) gets here.
+        histogram.saturating_record(value);
+    }
+}
+
 /// The usual summary of a distribution. `min`, `max` and `mean` are exact; the percentiles
 /// come from an HDR histogram with 3 significant figures (within 0.1 %), never above `max`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -87,7 +96,7 @@ impl Default for Summary {
 
 impl Summary {
     pub(crate) fn record(&mut self, value: u64) {
-        self.histogram.saturating_record(value);
+        record(&mut self.histogram, value);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         self.sum += u128::from(value);
@@ -143,5 +152,28 @@ impl Summary {
                 },
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: percentiles were clamped to a new histogram's range (2047), so a latency of
+    /// 130 µs read as 2 ns.
+    #[test]
+    fn large_values_are_not_clamped_to_a_new_histograms_range() {
+        let p = Percentiles::from_values([1, 77_287, 130_000, 256_196]);
+        assert_eq!((p.min, p.max), (1, 256_196));
+        // Within the histogram's 3 significant figures.
+        assert!((77_200..=77_400).contains(&p.p50), "p50 {}", p.p50);
+        assert!((256_000..=256_196).contains(&p.p99), "p99 {}", p.p99);
+    }
+
+    #[test]
+    fn timed_operations_keep_their_size() {
+        let mut h = histogram();
+        record(&mut h, 5_000_000);
+        assert!(h.value_at_quantile(0.5) >= 4_990_000);
     }
 }

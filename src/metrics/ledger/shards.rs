@@ -113,9 +113,7 @@ impl Shards {
         let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let mut samples = slot.samples.lock().unwrap_or_else(PoisonError::into_inner);
         uncounted(|| {
-            samples
-                .get_or_insert_with(stats::histogram)
-                .saturating_record(ns);
+            stats::record(samples.get_or_insert_with(stats::histogram), ns);
         });
         result
     }
