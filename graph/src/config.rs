@@ -4,75 +4,88 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use reclaimer::strategy::{by_name, for_each, Visit};
+use reclaimer::{Strategy, ThreadSafe};
 use serde::{Deserialize, Serialize};
 
-/// A strategy chosen at run time, by name.
+/// A strategy chosen at run time, by name: one of the library's list
+/// ([`reclaimer::strategy::names`]), never a list of its own.
 ///
 /// The generic entry points ([`run_multi_thread`](crate::run_multi_thread),
 /// [`run_local`](crate::run_local)) take the strategy as a type; [`run_named`](crate::run_named)
-/// takes one of these and dispatches.
+/// takes one of these and dispatches through [`reclaimer::strategy::by_name`].
 ///
 /// ```
 /// use reclaimer_graph::StrategyName;
 ///
-/// assert_eq!("sync-gc".parse::<StrategyName>(), Ok(StrategyName::SyncGc));
-/// assert_eq!("RwLockArc".parse::<StrategyName>(), Ok(StrategyName::RwLockArc));
+/// let sync_gc = StrategyName::of::<reclaimer::SyncGc>();
+/// assert_eq!("sync-gc".parse::<StrategyName>(), Ok(sync_gc));
+/// assert_eq!("RwLockArc".parse::<StrategyName>().map(StrategyName::name), Ok("RwLockArc"));
 /// assert!("rc".parse::<StrategyName>().is_err());
-/// assert!(!StrategyName::Gc.thread_safe());
+/// assert!(!StrategyName::of::<reclaimer::Gc>().thread_safe());
+/// assert_eq!(StrategyName::all().len(), reclaimer::strategy::names().len());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum StrategyName {
-    /// [`reclaimer::Arc`].
-    Arc,
-    /// [`reclaimer::RwLockArc`].
-    RwLockArc,
-    /// [`reclaimer::Epoch`].
-    Epoch,
-    /// [`reclaimer::Gc`]: local runtime only.
-    Gc,
-    /// [`reclaimer::SyncGc`].
-    SyncGc,
-    /// [`reclaimer::Leak`].
-    Leak,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StrategyName {
+    name: &'static str,
+    thread_safe: bool,
+    reclaims_cycles: bool,
+    frees_memory: bool,
+}
+
+/// Reads a strategy's name and constants.
+struct Describe;
+
+impl Visit for Describe {
+    type Output = StrategyName;
+    fn thread_safe<S: ThreadSafe>(&mut self) -> StrategyName {
+        StrategyName::of::<S>()
+    }
+    fn gc(&mut self) -> StrategyName {
+        StrategyName::of::<reclaimer::Gc>()
+    }
 }
 
 impl StrategyName {
-    /// Every strategy, in the order the lab prints them.
-    pub const ALL: [StrategyName; 6] = [
-        StrategyName::Arc,
-        StrategyName::RwLockArc,
-        StrategyName::Epoch,
-        StrategyName::Gc,
-        StrategyName::SyncGc,
-        StrategyName::Leak,
-    ];
+    /// The name of strategy `S`.
+    pub fn of<S: Strategy>() -> Self {
+        StrategyName {
+            name: S::NAME,
+            thread_safe: S::THREAD_SAFE,
+            reclaims_cycles: S::RECLAIMS_CYCLES,
+            frees_memory: S::FREES_MEMORY,
+        }
+    }
+
+    /// Every strategy of the library's list, in its order (the order the lab prints them).
+    pub fn all() -> Vec<StrategyName> {
+        for_each(&mut Describe)
+    }
 
     /// The strategy's `NAME`, as reports print it.
     pub fn name(self) -> &'static str {
-        match self {
-            StrategyName::Arc => "Arc",
-            StrategyName::RwLockArc => "RwLockArc",
-            StrategyName::Epoch => "Epoch",
-            StrategyName::Gc => "Gc",
-            StrategyName::SyncGc => "SyncGc",
-            StrategyName::Leak => "Leak",
-        }
+        self.name
     }
 
     /// Whether its handles may cross threads (it can run on the multi-thread runtime).
     pub fn thread_safe(self) -> bool {
-        self != StrategyName::Gc
+        self.thread_safe
     }
 
     /// Whether it reclaims unreachable cycles (by the final collect at the latest).
     pub fn reclaims_cycles(self) -> bool {
-        matches!(self, StrategyName::Gc | StrategyName::SyncGc)
+        self.reclaims_cycles
+    }
+
+    /// Whether it ever frees memory (`false` only for `Leak`).
+    pub fn frees_memory(self) -> bool {
+        self.frees_memory
     }
 }
 
 impl fmt::Display for StrategyName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.name)
     }
 }
 
@@ -80,17 +93,20 @@ impl FromStr for StrategyName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let key: String = s
-            .chars()
-            .filter(|c| *c != '-' && *c != '_')
-            .flat_map(char::to_lowercase)
-            .collect();
-        StrategyName::ALL
-            .into_iter()
-            .find(|n| n.name().to_lowercase() == key)
-            .ok_or_else(|| {
-                format!("unknown strategy `{s}` (expected arc, rw-lock-arc, epoch, gc, sync-gc or leak)")
-            })
+        by_name(s, &mut Describe).map_err(|e| e.to_string())
+    }
+}
+
+impl Serialize for StrategyName {
+    fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for StrategyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -253,8 +253,9 @@ fn run_passes<S: Strategy, W: Workload>(
 /// ```
 /// use reclaimer_graph::{run_named, workloads::Spec, Error, Options, Runtime, StrategyName};
 /// let spec: Spec = "pipeline".parse().unwrap();
-/// let err = run_named(StrategyName::Gc, Runtime::MultiThread { workers: 2 }, &spec.small(), &Options::default());
-/// assert!(matches!(err, Err(Error::NotThreadSafe(StrategyName::Gc))));
+/// let gc: StrategyName = "gc".parse().unwrap();
+/// let err = run_named(gc, Runtime::MultiThread { workers: 2 }, &spec.small(), &Options::default());
+/// assert!(matches!(err, Err(Error::NotThreadSafe(s)) if s == gc));
 /// ```
 pub fn run_named(
     strategy: StrategyName,
@@ -265,44 +266,57 @@ pub fn run_named(
     spec.run(strategy, runtime, options)
 }
 
-/// Dispatches a strategy name to the generic runners for one workload type.
-pub(crate) fn dispatch<W>(
-    workload: &W,
-    strategy: StrategyName,
-    runtime: Runtime,
-    options: &Options,
-) -> Result<GraphResult, Error>
-where
-    W: SendWorkload<reclaimer::Arc>
-        + SendWorkload<reclaimer::RwLockArc>
-        + SendWorkload<reclaimer::Epoch>
-        + SendWorkload<reclaimer::SyncGc>
-        + SendWorkload<reclaimer::Leak>
-        + LocalWorkload<reclaimer::Arc>
-        + LocalWorkload<reclaimer::RwLockArc>
-        + LocalWorkload<reclaimer::Epoch>
-        + LocalWorkload<reclaimer::Gc>
-        + LocalWorkload<reclaimer::SyncGc>
-        + LocalWorkload<reclaimer::Leak>,
-{
-    use reclaimer::{Arc, Epoch, Gc, Leak, RwLockArc, SyncGc};
-    match (runtime, strategy) {
-        (Runtime::MultiThread { .. }, StrategyName::Gc) => Err(Error::NotThreadSafe(strategy)),
-        (Runtime::MultiThread { workers }, s) => match s {
-            StrategyName::Arc => run_multi_thread::<Arc, W>(workload, workers, options),
-            StrategyName::RwLockArc => run_multi_thread::<RwLockArc, W>(workload, workers, options),
-            StrategyName::Epoch => run_multi_thread::<Epoch, W>(workload, workers, options),
-            StrategyName::SyncGc => run_multi_thread::<SyncGc, W>(workload, workers, options),
-            StrategyName::Leak => run_multi_thread::<Leak, W>(workload, workers, options),
-            StrategyName::Gc => Err(Error::NotThreadSafe(strategy)),
-        },
-        (Runtime::Local, s) => match s {
-            StrategyName::Arc => run_local::<Arc, W>(workload, options),
-            StrategyName::RwLockArc => run_local::<RwLockArc, W>(workload, options),
-            StrategyName::Epoch => run_local::<Epoch, W>(workload, options),
-            StrategyName::Gc => run_local::<Gc, W>(workload, options),
-            StrategyName::SyncGc => run_local::<SyncGc, W>(workload, options),
-            StrategyName::Leak => run_local::<Leak, W>(workload, options),
-        },
-    }
+/// Dispatches a strategy name to the generic runners for one concrete workload type, through
+/// the library's list of strategies. `send_only` workloads run on the multi-thread runtime only.
+macro_rules! dispatch {
+    ($ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr) => {
+        dispatch!(@go $ty, $workload, $strategy, $runtime, $options,
+            |workload, options| $crate::runner::run_local::<S, $ty>(workload, options),
+            |workload, options| $crate::runner::run_local::<reclaimer::Gc, $ty>(workload, options))
+    };
+    (send_only $ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr) => {
+        dispatch!(@go $ty, $workload, $strategy, $runtime, $options,
+            |workload, _options| Err($crate::Error::NeedsMultiThread(
+                $crate::exec::Workload::name(workload))),
+            |workload, _options| Err($crate::Error::NeedsMultiThread(
+                $crate::exec::Workload::name(workload))))
+    };
+    (@go $ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr,
+        |$w:ident, $o:ident| $local:expr, |$gw:ident, $go:ident| $gc_local:expr) => {{
+        struct Dispatch<'a> {
+            workload: &'a $ty,
+            runtime: $crate::Runtime,
+            options: &'a $crate::Options,
+        }
+        impl reclaimer::strategy::Visit for Dispatch<'_> {
+            type Output = Result<$crate::GraphResult, $crate::Error>;
+            fn thread_safe<S: reclaimer::ThreadSafe>(&mut self) -> Self::Output {
+                match self.runtime {
+                    $crate::Runtime::MultiThread { workers } => {
+                        $crate::runner::run_multi_thread::<S, $ty>(self.workload, workers, self.options)
+                    }
+                    $crate::Runtime::Local => {
+                        let ($w, $o) = (self.workload, self.options);
+                        $local
+                    }
+                }
+            }
+            fn gc(&mut self) -> Self::Output {
+                match self.runtime {
+                    $crate::Runtime::MultiThread { .. } => Err($crate::Error::NotThreadSafe(
+                        $crate::StrategyName::of::<reclaimer::Gc>(),
+                    )),
+                    $crate::Runtime::Local => {
+                        let ($gw, $go) = (self.workload, self.options);
+                        $gc_local
+                    }
+                }
+            }
+        }
+        let mut dispatch = Dispatch { workload: $workload, runtime: $runtime, options: $options };
+        reclaimer::strategy::by_name($strategy.name(), &mut dispatch)
+            .expect("a StrategyName names a strategy of the list")
+    }};
 }
+
+pub(crate) use dispatch;

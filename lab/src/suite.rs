@@ -34,7 +34,7 @@ pub fn plan(cli: &Cli) -> Result<Vec<Planned>, String> {
         cli.workloads.clone()
     };
     let strategies = if cli.strategies.is_empty() {
-        StrategyName::ALL.to_vec()
+        StrategyName::all()
     } else {
         cli.strategies.clone()
     };
@@ -164,7 +164,7 @@ fn execute(
         if let Spec::Pipeline(p) = &planned.spec {
             if let Some((run, Ok(arc))) = rows
                 .iter()
-                .find(|(r, res)| r.strategy == StrategyName::Arc && res.is_ok())
+                .find(|(r, res)| r.strategy == StrategyName::of::<reclaimer::Arc>() && res.is_ok())
             {
                 if let Ok(hand) = baseline::pipeline(p, run.runtime) {
                     note.push_str(&format!(

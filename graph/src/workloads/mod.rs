@@ -145,40 +145,26 @@ impl Spec {
         options: &Options,
     ) -> Result<GraphResult, Error> {
         match self {
-            Spec::Pipeline(w) => dispatch(w, strategy, runtime, options),
-            Spec::Fanout(w) => dispatch(w, strategy, runtime, options),
+            Spec::Pipeline(w) => dispatch!(Pipeline, w, strategy, runtime, options),
+            Spec::Fanout(w) => dispatch!(Fanout, w, strategy, runtime, options),
             Spec::Flow(w) => {
                 w.validate().map_err(Error::Invalid)?;
-                dispatch(w, strategy, runtime, options)
+                dispatch!(Flow, w, strategy, runtime, options)
             }
             Spec::Chat(w) => {
                 w.validate().map_err(Error::Invalid)?;
-                dispatch(w, strategy, runtime, options)
+                dispatch!(Chat, w, strategy, runtime, options)
             }
             Spec::Config(w) => {
                 w.validate().map_err(Error::Invalid)?;
-                dispatch(w, strategy, runtime, options)
+                dispatch!(Config, w, strategy, runtime, options)
             }
             Spec::Actors(w) => {
                 w.validate().map_err(Error::Invalid)?;
-                dispatch(w, strategy, runtime, options)
+                dispatch!(Actors, w, strategy, runtime, options)
             }
             Spec::IdleWorker(w) => {
-                use crate::runner::run_multi_thread;
-                use reclaimer::{Arc, Epoch, Leak, RwLockArc, SyncGc};
-                let Runtime::MultiThread { workers } = runtime else {
-                    return Err(Error::NeedsMultiThread(w.name()));
-                };
-                match strategy {
-                    StrategyName::Arc => run_multi_thread::<Arc, _>(w, workers, options),
-                    StrategyName::RwLockArc => {
-                        run_multi_thread::<RwLockArc, _>(w, workers, options)
-                    }
-                    StrategyName::Epoch => run_multi_thread::<Epoch, _>(w, workers, options),
-                    StrategyName::SyncGc => run_multi_thread::<SyncGc, _>(w, workers, options),
-                    StrategyName::Leak => run_multi_thread::<Leak, _>(w, workers, options),
-                    StrategyName::Gc => Err(Error::NotThreadSafe(strategy)),
-                }
+                dispatch!(send_only IdleWorker, w, strategy, runtime, options)
             }
         }
     }
