@@ -121,10 +121,12 @@ mod compile_fail;
 pub mod docs;
 #[cfg(feature = "metrics")]
 pub mod leaks;
+mod lock;
 #[cfg(feature = "epoch")]
 mod loom;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+mod option_cell;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
 mod padded;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
@@ -134,6 +136,8 @@ pub mod strategy;
 mod trace;
 
 pub use crate::cell::Cell;
+pub use crate::lock::Lock;
+pub use crate::option_cell::OptionCell;
 pub use crate::shared::{Shared, Weak};
 pub use crate::strategy::{BackEdge, Shareable, Strategy, ThreadSafe};
 pub use crate::trace::{Trace, Visitor};

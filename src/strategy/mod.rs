@@ -65,6 +65,13 @@ pub mod rw_lock_arc;
 #[cfg(feature = "sync-gc")]
 pub mod sync_gc;
 
+#[cfg(any(
+    feature = "arc",
+    feature = "rw-lock-arc",
+    feature = "epoch",
+    feature = "leak"
+))]
+mod mutex_lock;
 #[cfg(any(feature = "rw-lock-arc", feature = "sync-gc"))]
 mod rw_lock_slot;
 #[cfg(any(feature = "arc", feature = "rw-lock-arc"))]
@@ -223,8 +230,10 @@ pub trait Strategy:
 
 /// A strategy whose handles may cross threads.
 ///
-/// [`Shared<S, T>`](crate::Shared), [`Weak<S, T>`](crate::Weak) and [`Cell<S, T>`](crate::Cell)
-/// are `Send + Sync` exactly when `S: ThreadSafe` and `T: Send + Sync`. Every
+/// [`Shared<S, T>`](crate::Shared), [`Weak<S, T>`](crate::Weak), [`Cell<S, T>`](crate::Cell) and
+/// [`OptionCell<S, T>`](crate::OptionCell) are `Send + Sync` exactly when `S: ThreadSafe` and
+/// `T: Send + Sync`; [`Lock<S, T>`](crate::Lock) is `Send` when `T: Send` and `Sync` when
+/// `T: Send + Sync`. Every
 /// `T: Trace + Send + Sync + 'static` is [`Shareable<S>`] for such a strategy, so code generic
 /// over `S: ThreadSafe` builds any number of types with no where-clause:
 ///
@@ -256,9 +265,9 @@ pub trait Strategy:
 ///
 /// # Safety
 ///
-/// For every `T: Send + Sync`, the strategy's raw pointer, weak pointer and slot types must be
-/// safe to send to and share between threads, and its raw operations safe to call from any
-/// thread.
+/// For every `T: Send + Sync`, the strategy's raw pointer, weak pointer, slot and optional slot
+/// types must be safe to send to and share between threads, and its raw operations safe to call
+/// from any thread. Its raw lock must be `Send` when `T: Send` and `Sync` when `T: Send + Sync`.
 #[allow(private_bounds)]
 pub unsafe trait ThreadSafe: Strategy + raw::ThreadSafeBackend {}
 
