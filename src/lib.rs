@@ -17,7 +17,11 @@
 //!   [`strategy`] module says which to pick.
 //! - [`Shared<S, T>`]: the shared pointer (clone, deref, [`Shared::ptr_eq`]).
 //! - [`Cell<S, T>`]: the swappable slot (read through a closure, [`load`](Cell::load),
-//!   [`store`](Cell::store), [`swap`](Cell::swap), [`rcu`](Cell::rcu)).
+//!   [`store`](Cell::store), [`swap`](Cell::swap), [`rcu`](Cell::rcu),
+//!   [`update`](Cell::update)): a value swapped whole.
+//! - [`OptionCell<S, T>`]: a swappable link that may be empty, with no allocation when it is.
+//! - [`Lock<S, T>`]: a value mutated in place through a closure ([`with`](Lock::with)), in the
+//!   backend's own traced container: membership lists, mailboxes, adjacency.
 //! - [`Weak<S, T>`]: a back-edge; a real weak pointer where the strategy has one.
 //! - [`Trace`] and `#[derive(Trace)]`: one derive makes a type usable by every strategy.
 //! - [`Shareable<S>`]: the bound generic code writes where it builds pointers; it carries each

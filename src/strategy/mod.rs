@@ -2,18 +2,24 @@
 //!
 //! # Which strategy do I pick?
 //!
-//! | strategy | pointer | cell | cycles | thread-safe | pick it when |
-//! |---|---|---|---|---|---|
-//! | [`Arc`] | `std::sync::Arc` | `arc_swap::ArcSwap` | leak | yes | the default; acyclic data, or cycles broken with [`Weak`](crate::Weak) |
-//! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | leak | yes | you want the obvious implementation (it is the test oracle) |
-//! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | leak | yes | read-mostly cells: reads touch no refcount |
-//! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
-//! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
-//! | [`Leak`] | leaked `Box` | atomic pointer | never freed | yes | a speed upper bound; never in production |
+//! | strategy | pointer | cell | lock | cycles | thread-safe | pick it when |
+//! |---|---|---|---|---|---|---|
+//! | [`Arc`] | `std::sync::Arc` | `arc_swap::ArcSwap` | `Mutex` | leak | yes | the default; acyclic data, or cycles broken with [`Weak`](crate::Weak) |
+//! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | `Mutex` | leak | yes | you want the obvious implementation (it is the test oracle) |
+//! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | `Mutex` | leak | yes | read-mostly cells: reads touch no refcount |
+//! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
+//! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
+//! | [`Leak`] | leaked `Box` | atomic pointer | `Mutex` | never freed | yes | a speed upper bound; never in production |
+//!
+//! The optional cell, [`OptionCell`](crate::OptionCell), is each cell's nullable form
+//! (`ArcSwapOption`, `RwLock<Option<_>>`, a nullable `Atomic` or `AtomicPtr`,
+//! `GcCell<Option<_>>`). [`Lock`](crate::Lock)'s docs give each lock's behaviour under
+//! re-entry and during a collection.
 //!
 //! Each strategy is a zero-sized marker type implementing [`Strategy`]. Code written against
-//! [`Shared<S, T>`](crate::Shared), [`Cell<S, T>`](crate::Cell) and [`Weak<S, T>`](crate::Weak)
-//! switches strategy by changing `S`.
+//! [`Shared<S, T>`](crate::Shared), [`Cell<S, T>`](crate::Cell),
+//! [`OptionCell<S, T>`](crate::OptionCell), [`Lock<S, T>`](crate::Lock) and
+//! [`Weak<S, T>`](crate::Weak) switches strategy by changing `S`.
 //!
 //! ## `Arc`
 //! Reclamation is exact and immediate: the last drop frees. Cycles leak unless a back-edge is
