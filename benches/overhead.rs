@@ -410,10 +410,9 @@ fn option_stores() -> Vec<Pair> {
             "Gc",
             batch!(|i| {
                 let new = (i % 2 == 0).then(|| gc_handle.clone());
-                drop(std::mem::replace(
-                    &mut *black_box(&gc_cell).borrow_mut(),
-                    new,
-                ));
+                // The old value is dropped after the borrow ends, as the wrapper's `store` does.
+                let old = std::mem::replace(&mut *black_box(&gc_cell).borrow_mut(), new);
+                drop(old);
             }),
             option_store::<reclaimer::Gc>(),
         ),
