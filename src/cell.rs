@@ -97,6 +97,34 @@ impl<S: Strategy, T: Trace + 'static> Cell<S, T> {
     pub fn rcu(&self, mut f: impl FnMut(&T) -> Shared<S, T>) -> Shared<S, T> {
         Shared::from_raw(S::slot_rcu(&self.slot, |current| f(current).into_raw()))
     }
+
+    /// A conditional update: `f` sees the current value and returns `Some(new)` to replace it or
+    /// `None` to leave the cell untouched, allocating nothing. Returns the value replaced, or
+    /// `None` when `f` declined.
+    ///
+    /// ```
+    /// use reclaimer::{Cell, Shared};
+    ///
+    /// let edges: Cell<reclaimer::Arc, Vec<u32>> = Cell::from_value(vec![1, 2, 3]);
+    /// // "Remove 7 if present": nothing to remove, so nothing is copied or stored.
+    /// let removed = edges.update(|e| {
+    ///     let at = e.iter().position(|x| *x == 7)?;
+    ///     let mut new = e.clone();
+    ///     new.remove(at);
+    ///     Some(Shared::new(new))
+    /// });
+    /// assert!(removed.is_none());
+    /// ```
+    ///
+    /// How often `f` runs: `RwLockArc` and `SyncGc` run it once, under the write lock (a
+    /// declining update still takes that lock). `Arc`, `Epoch` and `Leak` run it once per attempt
+    /// of a compare-and-swap against the value it saw, so again only when another writer changed
+    /// the cell in between; `Gc` runs it with no borrow held and again if `f` itself changed the
+    /// cell. A `None` ends the update at once, whatever the attempt.
+    #[inline]
+    pub fn update(&self, mut f: impl FnMut(&T) -> Option<Shared<S, T>>) -> Option<Shared<S, T>> {
+        S::slot_update(&self.slot, |current| f(current).map(Shared::into_raw)).map(Shared::from_raw)
+    }
 }
 
 impl<S: Strategy, T: Trace + 'static> fmt::Debug for Cell<S, T> {

@@ -144,3 +144,59 @@
 //! }
 //! assert_eq!(*wrapped::<reclaimer::Arc, u8>(1), 1);
 //! ```
+//!
+//! A std `Mutex` of handles inside a shared type does not compile: the collectors could not see
+//! what it holds. The error says which types fix it (`reclaimer::Lock`, `reclaimer::Cell`) and
+//! names `#[trace(skip)]` for fields that hold no handles:
+//!
+//! ```compile_fail,E0277
+//! use reclaimer::{Shared, Trace};
+//!
+//! type S = reclaimer::SyncGc;
+//!
+//! #[derive(Trace)]
+//! struct Room {
+//!     members: std::sync::Mutex<Vec<Shared<S, String>>>,
+//! }
+//! ```
+//!
+//! The twin, with the traced lock:
+//!
+//! ```
+//! use reclaimer::{Lock, Shared, Trace};
+//!
+//! type S = reclaimer::SyncGc;
+//!
+//! #[derive(Trace)]
+//! struct Room {
+//!     members: Lock<S, Vec<Shared<S, String>>>,
+//! }
+//!
+//! let room = Shared::<S, _>::new(Room { members: Lock::new(Vec::new()) });
+//! room.members.with(|m| m.push(Shared::new("alice".to_string())));
+//! assert_eq!(room.members.read(|m| m.len()), 1);
+//! ```
+//!
+//! A `Lock` of a thread-local strategy cannot cross threads:
+//!
+//! ```compile_fail
+//! let lock: reclaimer::Lock<reclaimer::Gc, Vec<u64>> = reclaimer::Lock::new(Vec::new());
+//! std::thread::spawn(move || lock.with(|v| v.len())).join().unwrap();
+//! ```
+//!
+//! ```
+//! let lock: reclaimer::Lock<reclaimer::Arc, Vec<u64>> = reclaimer::Lock::new(Vec::new());
+//! std::thread::spawn(move || lock.with(|v| v.len())).join().unwrap();
+//! ```
+//!
+//! Nor can an `OptionCell` of one:
+//!
+//! ```compile_fail
+//! let cell: reclaimer::OptionCell<reclaimer::Gc, u64> = reclaimer::OptionCell::empty();
+//! std::thread::spawn(move || cell.read(|v| v.copied())).join().unwrap();
+//! ```
+//!
+//! ```
+//! let cell: reclaimer::OptionCell<reclaimer::SyncGc, u64> = reclaimer::OptionCell::empty();
+//! std::thread::spawn(move || cell.read(|v| v.copied())).join().unwrap();
+//! ```

@@ -17,7 +17,11 @@
 //!   [`strategy`] module says which to pick.
 //! - [`Shared<S, T>`]: the shared pointer (clone, deref, [`Shared::ptr_eq`]).
 //! - [`Cell<S, T>`]: the swappable slot (read through a closure, [`load`](Cell::load),
-//!   [`store`](Cell::store), [`swap`](Cell::swap), [`rcu`](Cell::rcu)).
+//!   [`store`](Cell::store), [`swap`](Cell::swap), [`rcu`](Cell::rcu),
+//!   [`update`](Cell::update)): a value swapped whole.
+//! - [`OptionCell<S, T>`]: a swappable link that may be empty, with no allocation when it is.
+//! - [`Lock<S, T>`]: a value mutated in place through a closure ([`with`](Lock::with)), in the
+//!   backend's own traced container: membership lists, mailboxes, adjacency.
 //! - [`Weak<S, T>`]: a back-edge; a real weak pointer where the strategy has one.
 //! - [`Trace`] and `#[derive(Trace)]`: one derive makes a type usable by every strategy.
 //! - [`Shareable<S>`]: the bound generic code writes where it builds pointers; it carries each
@@ -121,10 +125,12 @@ mod compile_fail;
 pub mod docs;
 #[cfg(feature = "metrics")]
 pub mod leaks;
+mod lock;
 #[cfg(feature = "epoch")]
 mod loom;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+mod option_cell;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
 mod padded;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
@@ -134,6 +140,8 @@ pub mod strategy;
 mod trace;
 
 pub use crate::cell::Cell;
+pub use crate::lock::Lock;
+pub use crate::option_cell::OptionCell;
 pub use crate::shared::{Shared, Weak};
 pub use crate::strategy::{BackEdge, Shareable, Strategy, ThreadSafe};
 pub use crate::trace::{Trace, Visitor};

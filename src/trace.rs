@@ -47,8 +47,10 @@ pub use reclaimer_derive::Trace;
 /// # assert_eq!(open::<reclaimer::Gc>().topic.read(|t| t.len()), 7);
 /// ```
 ///
-/// Mutable links between shared objects go through [`Cell`](crate::Cell), never through a std
-/// `Mutex` or `RefCell`: those have no `Trace` impl on purpose. rust-gc only unroots a pointer
+/// Mutable links between shared objects go through [`Cell`](crate::Cell) (a value swapped whole),
+/// [`OptionCell`](crate::OptionCell) (a link that may be empty) or [`Lock`](crate::Lock) (a value
+/// mutated in place), never through a std `Mutex`, `RwLock` or `RefCell`: those have no `Trace`
+/// impl on purpose, and the compiler's message names the fix. rust-gc only unroots a pointer
 /// stored through its own cell, so a pointer written into a `Mutex` inside a GC object stays a
 /// root forever and its cycle is never collected.
 ///
@@ -65,6 +67,12 @@ pub use reclaimer_derive::Trace;
 /// [`Shared`]: crate::Shared
 /// [`Weak`]: crate::Weak
 /// [`Cell`]: crate::Cell
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `reclaimer::Trace`: the collectors cannot see the handles it may hold",
+    label = "not traceable",
+    note = "a std `Mutex`, `RwLock` or `RefCell` hides its handles from the collectors (rust-gc keeps what it holds rooted forever); hold the state in `reclaimer::Lock<S, T>` to mutate it in place, or in `reclaimer::Cell<S, T>` to swap it whole",
+    note = "a field that holds no handles (a channel, a foreign type) can be skipped with `#[trace(skip)]`"
+)]
 pub unsafe trait Trace {
     /// Shows `visitor` every handle this value owns.
     fn trace<V: Visitor>(&self, visitor: &mut V);

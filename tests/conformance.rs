@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 
-use reclaimer::{BackEdge, Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::{BackEdge, Cell, Lock, OptionCell, Shareable, Shared, Strategy, Trace, Weak};
 
 /// Counts drops per object id.
 struct Detector {
@@ -66,6 +66,16 @@ struct Node<S: Strategy> {
     next: Cell<S, Option<Shared<S, Node<S>>>>,
     children: Cell<S, Vec<Shared<S, Node<S>>>>,
     parent: Cell<S, Option<Weak<S, Node<S>>>>,
+}
+
+/// A node whose links are mutated in place ([`Lock`]) or may be empty ([`OptionCell`]).
+#[derive(Trace)]
+struct LockNode<S: Strategy> {
+    #[trace(skip)]
+    probe: Probe,
+    value: u64,
+    edges: Lock<S, Vec<Shared<S, LockNode<S>>>>,
+    next: OptionCell<S, LockNode<S>>,
 }
 
 /// A payload that can be recognised if memory were freed and reused: `check == !value`.
@@ -222,6 +232,150 @@ macro_rules! conformance {
                     check: !value,
                     probe,
                 })
+            }
+
+            fn lock_node(detector: &StdArc<Detector>, id: usize) -> Shared<S, LockNode<S>> {
+                Shared::new(LockNode {
+                    probe: detector.probe(id),
+                    value: id as u64,
+                    edges: Lock::new(Vec::new()),
+                    next: OptionCell::empty(),
+                })
+            }
+
+            #[test]
+            fn lock_exactly_once_drop() {
+                const CHILDREN: usize = 9;
+                let detector = Detector::new(CHILDREN + 2);
+                let root = lock_node(&detector, 0);
+                for id in 1..=CHILDREN {
+                    let child = lock_node(&detector, id);
+                    root.edges.with(|e| e.push(child));
+                }
+                assert_eq!(root.edges.read(|e| e.len()), CHILDREN);
+                let removed = root.edges.with(|e| e.pop()).expect("a child");
+                assert_eq!(removed.value, CHILDREN as u64);
+                drop(removed);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(1));
+                let owned = Lock::<S, _>::new(vec![lock_node(&detector, CHILDREN + 1)]);
+                let inner = owned.into_inner();
+                assert_eq!(inner[0].value, CHILDREN as u64 + 1);
+                drop((root, inner));
+                S::collect();
+                assert_eq!(detector.total(), acyclic(CHILDREN + 2));
+            }
+
+            #[test]
+            fn lock_panic_inside_with_leaves_it_usable() {
+                let detector = Detector::new(2);
+                let root = lock_node(&detector, 0);
+                let child = lock_node(&detector, 1);
+                let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    root.edges.with(|e| {
+                        e.push(child);
+                        panic!("a writer panics")
+                    })
+                }));
+                assert!(panicked.is_err());
+                assert_eq!(root.edges.with(|e| e.len()), 1, "the value as the closure left it");
+                drop(root);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(2));
+            }
+
+            #[test]
+            fn cycle_through_a_lock() {
+                let detector = Detector::new(2);
+                let a = lock_node(&detector, 0);
+                let b = lock_node(&detector, 1);
+                a.edges.with(|e| e.push(b.clone()));
+                b.edges.with(|e| e.push(a.clone()));
+                let keep = (<S as Strategy>::BACK_EDGE == BackEdge::Weak)
+                    .then(|| Shared::downgrade(&a));
+                drop((a, b));
+                S::collect();
+                assert_eq!(detector.total(), cyclic(2));
+                if let Some(keep) = keep.filter(|_| detector.total() == 0) {
+                    let a = keep.upgrade().expect("a leaked cycle is still alive");
+                    let edges = a.edges.with(std::mem::take);
+                    drop((a, edges));
+                    S::collect();
+                    assert_eq!(detector.total(), 2);
+                }
+            }
+
+            #[test]
+            fn cycle_through_an_option_cell() {
+                let detector = Detector::new(2);
+                let a = lock_node(&detector, 0);
+                let b = lock_node(&detector, 1);
+                a.next.store(Some(b.clone()));
+                b.next.store(Some(a.clone()));
+                let keep = (<S as Strategy>::BACK_EDGE == BackEdge::Weak)
+                    .then(|| Shared::downgrade(&a));
+                drop((a, b));
+                S::collect();
+                assert_eq!(detector.total(), cyclic(2));
+                if let Some(keep) = keep.filter(|_| detector.total() == 0) {
+                    let a = keep.upgrade().expect("a leaked cycle is still alive");
+                    drop(a.next.take());
+                    drop(a);
+                    S::collect();
+                    assert_eq!(detector.total(), 2);
+                }
+            }
+
+            #[test]
+            fn option_cell_load_store_swap_take_update() {
+                let detector = Detector::new(3);
+                let cell: OptionCell<S, Versioned> = OptionCell::empty();
+                assert_eq!(cell.read(|v| v.map(|v| v.value)), None);
+                assert!(cell.load().is_none());
+                assert!(cell.take().is_none());
+                cell.store(Some(versioned(0, Some(detector.probe(0)))));
+                let loaded = cell.load().expect("full");
+                assert_eq!((loaded.value, loaded.check), (0, !0));
+                let old = cell.swap(Some(versioned(1, Some(detector.probe(1)))));
+                assert!(old.is_some_and(|old| Shared::ptr_eq(&old, &loaded)));
+                drop(loaded);
+                // A declining update changes nothing.
+                assert!(cell.update(|_| None).is_none());
+                assert_eq!(cell.read(|v| v.map(|v| v.value)), Some(1));
+                // An accepting one returns what it replaced.
+                let replaced = cell.update(|v| {
+                    let value = v.map_or(0, |v| v.value) + 1;
+                    Some(Some(versioned(value, Some(detector.probe(2)))))
+                });
+                assert_eq!(replaced.flatten().map(|v| v.value), Some(1));
+                // And an update can empty the cell.
+                let emptied = cell.update(|v| v.is_some().then_some(None));
+                assert_eq!(emptied.flatten().map(|v| v.value), Some(2));
+                assert!(cell.load().is_none());
+                drop(cell);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(3));
+            }
+
+            #[test]
+            fn cell_update_may_change_nothing() {
+                let detector = Detector::new(2);
+                let cell: Cell<S, Versioned> = Cell::new(versioned(0, Some(detector.probe(0))));
+                let mut runs = 0;
+                assert!(cell
+                    .update(|_| {
+                        runs += 1;
+                        None
+                    })
+                    .is_none());
+                assert_eq!(runs, 1, "no writer raced: the closure ran once");
+                assert_eq!(cell.read(|v| v.value), 0);
+                let old = cell.update(|v| Some(versioned(v.value + 1, Some(detector.probe(1)))));
+                assert_eq!(old.map(|v| v.value), Some(0));
+                assert_eq!(cell.read(|v| v.value), 1);
+                drop(cell);
+                S::collect();
+                assert_eq!(detector.total(), acyclic(2));
             }
 
             /// Expected reclaimed count for `n` objects that are acyclic garbage.
@@ -515,6 +669,50 @@ macro_rules! conformance {
             }
 
             #[test]
+            fn concurrent_lock_writers_lose_no_update() {
+                const THREADS: usize = 2;
+                const UPDATES: usize = at_scale(1_000);
+                let lock: Lock<S, Vec<Shared<S, Versioned>>> = Lock::new(Vec::new());
+                let counter: Lock<S, u64> = Lock::new(0);
+                std::thread::scope(|scope| {
+                    for _ in 0..THREADS {
+                        scope.spawn(|| {
+                            for i in 0..UPDATES {
+                                let value = versioned(i as u64);
+                                lock.with(|v| v.push(value));
+                                counter.with(|c| *c += 1);
+                                // Readers see whole values.
+                                lock.read(|v| v.iter().all(|x| x.check == !x.value));
+                            }
+                        });
+                    }
+                });
+                assert_eq!(lock.read(|v| v.len()), THREADS * UPDATES);
+                assert_eq!(counter.into_inner(), (THREADS * UPDATES) as u64);
+            }
+
+            #[test]
+            fn concurrent_option_cell_updates_lose_no_update() {
+                const THREADS: u64 = 2;
+                const UPDATES: u64 = at_scale(1_000) as u64;
+                let cell: OptionCell<S, Versioned> = OptionCell::empty();
+                std::thread::scope(|scope| {
+                    for _ in 0..THREADS {
+                        scope.spawn(|| {
+                            for _ in 0..UPDATES {
+                                cell.update(|v| Some(Some(versioned(v.map_or(0, |v| v.value) + 1))));
+                                // A racing reader or loader sees a whole value, or none.
+                                if let Some(v) = cell.load() {
+                                    assert_eq!(v.check, !v.value);
+                                }
+                            }
+                        });
+                    }
+                });
+                assert_eq!(cell.read(|v| v.map(|v| v.value)), Some(THREADS * UPDATES));
+            }
+
+            #[test]
             fn handles_cross_tokio_tasks_and_aborts() {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -650,6 +848,81 @@ mod gc_read_under_borrow {
         assert_eq!(detector.total(), 1);
     }
 
+    #[derive(Trace)]
+    struct LockHolder {
+        lock: Lock<S, Vec<Shared<S, Versioned>>>,
+    }
+
+    #[test]
+    fn a_collection_inside_with_keeps_the_value() {
+        let detector = Detector::new(2);
+        let holder = Shared::new(LockHolder {
+            lock: Lock::new(Vec::new()),
+        });
+        let first = Shared::new(Versioned {
+            value: 1,
+            check: !1,
+            probe: Some(detector.probe(0)),
+        });
+        holder.lock.with(|v| v.push(first));
+        holder.lock.with(|v| {
+            S::collect();
+            assert_eq!(
+                detector.total(),
+                0,
+                "collected while a writer holds the lock"
+            );
+            v.push(Shared::new(Versioned {
+                value: 2,
+                check: !2,
+                probe: Some(detector.probe(1)),
+            }));
+            S::collect();
+            assert_eq!(
+                detector.total(),
+                0,
+                "collected while a writer holds the lock"
+            );
+        });
+        S::collect();
+        assert_eq!(
+            detector.total(),
+            0,
+            "collected while reachable through the lock"
+        );
+        assert_eq!(
+            holder
+                .lock
+                .read(|v| v.iter().map(|x| x.check).collect::<Vec<_>>()),
+            [!1, !2]
+        );
+        drop(holder);
+        S::collect();
+        assert_eq!(detector.total(), 2);
+    }
+
+    #[test]
+    fn a_with_inside_its_own_with_panics() {
+        let holder = Shared::new(LockHolder {
+            lock: Lock::new(Vec::new()),
+        });
+        let reentered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            holder.lock.with(|_| holder.lock.with(|v| v.len()))
+        }));
+        let message = reentered.expect_err("the nested with went through");
+        let message = message
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| message.downcast_ref::<String>().map(String::as_str))
+            .expect("a message");
+        assert!(message.contains("Lock::with re-entered"), "{message}");
+        assert_eq!(
+            holder.lock.read(|v| v.len()),
+            0,
+            "the lock is usable after the panic"
+        );
+    }
+
     #[test]
     fn a_store_into_the_cell_being_read_panics() {
         let detector = Detector::new(1);
@@ -669,5 +942,61 @@ mod gc_read_under_borrow {
         drop(holder);
         S::collect();
         assert_eq!(detector.total(), 1);
+    }
+}
+
+/// `SyncGc`'s lock is a `RwLock` the collector reads without waiting: while a writer on another
+/// thread holds it, a collection counts its owner as reachable instead of skipping what it holds.
+#[cfg(feature = "sync-gc")]
+mod sync_gc_lock_held_by_a_writer {
+    use super::*;
+
+    use std::sync::Barrier;
+
+    type S = reclaimer::SyncGc;
+
+    fn node(detector: &StdArc<Detector>, id: usize) -> Shared<S, LockNode<S>> {
+        Shared::new(LockNode {
+            probe: detector.probe(id),
+            value: id as u64,
+            edges: Lock::new(Vec::new()),
+            next: OptionCell::empty(),
+        })
+    }
+
+    #[test]
+    fn a_collection_while_a_writer_holds_the_lock_keeps_the_value() {
+        let detector = Detector::new(2);
+        let a = node(&detector, 0);
+        let b = node(&detector, 1);
+        a.edges.with(|e| e.push(b.clone()));
+        b.edges.with(|e| e.push(a.clone()));
+        let (held, release) = (Barrier::new(2), Barrier::new(2));
+        std::thread::scope(|scope| {
+            let writer_b = b.clone();
+            let (held, release, watch) = (&held, &release, &detector);
+            scope.spawn(move || {
+                writer_b.edges.with(|e| {
+                    held.wait();
+                    release.wait();
+                    assert_eq!(e[0].value, 0);
+                    assert_eq!(watch.total(), 0, "freed while a writer held it");
+                });
+                drop(writer_b);
+                S::collect();
+            });
+            held.wait();
+            // Only the writer's handle keeps the cycle alive now.
+            drop((a, b));
+            S::collect();
+            assert_eq!(
+                detector.total(),
+                0,
+                "collected while a writer holds the lock"
+            );
+            release.wait();
+        });
+        S::collect();
+        assert_eq!(detector.total(), 2);
     }
 }

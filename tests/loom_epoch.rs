@@ -17,7 +17,7 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
-use reclaimer::{Cell, Epoch, Shared, Strategy, Trace, Weak};
+use reclaimer::{Cell, Epoch, OptionCell, Shared, Strategy, Trace, Weak};
 
 /// Drop counts, one per value of a model.
 struct Drops(Vec<AtomicUsize>);
@@ -197,5 +197,80 @@ fn weak_upgrade_versus_last_drop() {
         other.join().unwrap();
         Epoch::collect();
         drops.assert_all_once();
+    });
+}
+
+/// The optional slot: a reader's `read` and `load` race a writer that fills the empty slot and
+/// then empties it again. The reader sees nothing or a live value, and each value is dropped
+/// exactly once.
+#[test]
+fn option_cell_read_and_load_versus_store_and_take() {
+    model(|| {
+        let drops = Drops::new(1);
+        let cell: Arc<OptionCell<Epoch, Probe>> = Arc::new(OptionCell::empty());
+        let reader = {
+            let cell = cell.clone();
+            thread::spawn(move || {
+                cell.read(|p| p.map(Probe::assert_alive));
+                let loaded = cell.load();
+                if let Some(loaded) = &loaded {
+                    loaded.assert_alive();
+                }
+                loaded.map(|p| p.id)
+            })
+        };
+        cell.store(Some(probe(0, &drops)));
+        let taken = cell.take();
+        assert!(taken.is_some_and(|p| p.id == 0));
+        assert!(reader.join().unwrap().is_none_or(|id| id == 0));
+        assert!(cell.load().is_none());
+        drop(cell);
+        Epoch::collect();
+        drops.assert_all_once();
+    });
+}
+
+/// Two conditional updates race on the optional slot, one filling it only if empty, the other
+/// replacing whatever is there: no update is lost, a declined one stores nothing, and each value
+/// built is dropped exactly once.
+#[test]
+fn option_cell_update_versus_update() {
+    model(|| {
+        let drops = Drops::new(2);
+        let cell: Arc<OptionCell<Epoch, Probe>> = Arc::new(OptionCell::empty());
+        let filler = {
+            let cell = cell.clone();
+            let drops = drops.clone();
+            thread::spawn(move || {
+                // Fill only if empty. A value built by an attempt that loses the race is dropped
+                // at once, so count the values built.
+                let built = std::cell::Cell::new(0);
+                let filled = cell.update(|current| {
+                    current.is_none().then(|| {
+                        built.set(built.get() + 1);
+                        Some(probe(0, &drops))
+                    })
+                });
+                (filled.is_some(), built.get())
+            })
+        };
+        let attempts = std::cell::Cell::new(0);
+        let replaced = cell.update(|current| {
+            if let Some(current) = current {
+                current.assert_alive();
+            }
+            attempts.set(attempts.get() + 1);
+            Some(Some(probe(1, &drops)))
+        });
+        let (filled, built) = filler.join().unwrap();
+        let replaced = replaced.expect("an accepting update always replaces");
+        // Either the filler came first and its value was replaced, or it found the slot full.
+        assert_eq!(replaced.as_ref().map(|p| p.id), filled.then_some(0));
+        drop(replaced);
+        assert_eq!(cell.read(|p| p.map(|p| p.id)), Some(1));
+        drop(cell);
+        Epoch::collect();
+        assert_eq!(drops.count(0), built);
+        assert_eq!(drops.count(1), attempts.get());
     });
 }

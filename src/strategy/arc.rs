@@ -21,8 +21,9 @@
 //! [`Cell::store`]: crate::Cell::store
 //! [`Cell::rcu`]: crate::Cell::rcu
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 
+use super::mutex_lock::mutex_lock_ops;
 use super::raw::{Backend, ThreadSafeBackend};
 use super::std_arc::std_arc_pointer_ops;
 use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
@@ -51,8 +52,10 @@ impl Strategy for Arc {
 
 impl Backend for Arc {
     type Slot<T: Trace + 'static> = ArcSwap<T>;
+    type OptionSlot<T: Trace + 'static> = ArcSwapOption<T>;
 
     std_arc_pointer_ops!();
+    mutex_lock_ops!();
 
     #[inline]
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
@@ -77,11 +80,71 @@ impl Backend for Arc {
     ) -> Self::Ptr<T> {
         slot.rcu(|current| f(current))
     }
+    // arc-swap's own `rcu` loop, stopping where `f` declines: a compare-and-swap against the
+    // loaded value, retried with the value that beat it.
+    #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        let mut current = slot.load();
+        loop {
+            let new = f(&current)?;
+            let previous = slot.compare_and_swap(&*current, new);
+            if std::sync::Arc::ptr_eq(&current, &previous) {
+                return Some(Guard::into_inner(previous));
+            }
+            current = previous;
+        }
+    }
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        ArcSwapOption::new(ptr)
+    }
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        f(slot.load().as_deref())
+    }
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        slot.load_full()
+    }
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        slot.swap(new)
+    }
+    // As `slot_update`.
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        let address = |p: &Option<Self::Ptr<T>>| p.as_ref().map(std::sync::Arc::as_ptr);
+        let mut current = slot.load();
+        loop {
+            let new = f(current.as_deref())?;
+            let previous = slot.compare_and_swap(&*current, new);
+            if address(&current) == address(&previous) {
+                return Some(Guard::into_inner(previous));
+            }
+            current = previous;
+        }
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(_: &Self::OptionSlot<T>, _: &mut V) {}
 }
 
-// SAFETY: `Arc<T>`, `Weak<T>` and `ArcSwap<T>` are `Send + Sync` when `T: Send + Sync`.
+// SAFETY: `Arc<T>`, `Weak<T>`, `ArcSwap<T>` and `ArcSwapOption<T>` are `Send + Sync` when
+// `T: Send + Sync`; `Mutex<T>` is `Send + Sync` when `T: Send`.
 unsafe impl ThreadSafe for Arc {}
 
 impl ThreadSafeBackend for Arc {

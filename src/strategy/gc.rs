@@ -123,6 +123,8 @@ impl Backend for Gc {
     type Ptr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
     type WeakPtr<T: Trace + 'static> = gc::Gc<GcBox<T>>;
     type Slot<T: Trace + 'static> = GcCell<gc::Gc<GcBox<T>>>;
+    type OptionSlot<T: Trace + 'static> = GcCell<Option<gc::Gc<GcBox<T>>>>;
+    type Lock<T: Trace + 'static> = GcCell<GcBox<T>>;
 
     #[inline]
     fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
@@ -177,9 +179,101 @@ impl Backend for Gc {
             }
         }
     }
+    // As `slot_rcu`, stopping where `f` declines.
+    #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        loop {
+            let current = Self::slot_load(slot);
+            let new = f(&current.0)?;
+            let mut guard = slot.borrow_mut();
+            if gc::Gc::ptr_eq(&guard, &current) {
+                return Some(std::mem::replace(&mut *guard, new));
+            }
+        }
+    }
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V) {
         visitor.visit_gc(slot);
+    }
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        GcCell::new(ptr)
+    }
+    // Under the cell's shared borrow, as `slot_read`.
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        f(slot.borrow().as_ref().map(|ptr| &ptr.0))
+    }
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        slot.borrow().clone()
+    }
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        std::mem::replace(&mut *slot.borrow_mut(), new)
+    }
+    // As `slot_update`.
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        let same = |a: &Option<Self::Ptr<T>>, b: &Option<Self::Ptr<T>>| match (a, b) {
+            (Some(a), Some(b)) => gc::Gc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        loop {
+            let current = Self::option_load(slot);
+            let new = f(current.as_ref().map(|ptr| &ptr.0))?;
+            let mut guard = slot.borrow_mut();
+            if same(&guard, &current) {
+                return Some(std::mem::replace(&mut *guard, new));
+            }
+        }
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(slot: &Self::OptionSlot<T>, visitor: &mut V) {
+        visitor.visit_gc(slot);
+    }
+
+    #[inline]
+    fn lock_new<T: Trace + 'static>(value: T) -> Self::Lock<T> {
+        GcCell::new(GcBox(value))
+    }
+    // The `GcCell`'s mutable borrow roots the value's handles while `f` runs (so a collection
+    // inside `f` keeps them) and unroots them when it ends, as for `GcCell<Vec<Gc<_>>>`.
+    #[inline]
+    fn lock_with<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut guard = lock.try_borrow_mut().unwrap_or_else(|_| {
+            panic!("Lock::with re-entered: the lock is already in use by a `with` or `read` on this thread")
+        });
+        f(&mut guard.0)
+    }
+    #[inline]
+    fn lock_read<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&T) -> R) -> R {
+        let guard = lock.try_borrow().unwrap_or_else(|_| {
+            panic!("Lock::read re-entered: the lock is already in use by a `with` on this thread")
+        });
+        f(&guard.0)
+    }
+    #[inline]
+    fn lock_into_inner<T: Trace + 'static>(lock: Self::Lock<T>) -> T {
+        lock.into_inner().0
+    }
+    #[inline]
+    fn lock_trace<T: Trace + 'static, V: Visitor>(lock: &Self::Lock<T>, visitor: &mut V) {
+        visitor.visit_gc(lock);
     }
 }
 

@@ -15,6 +15,7 @@
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use super::mutex_lock::mutex_lock_ops;
 use super::raw::{Backend, ThreadSafeBackend};
 use super::{strategy_marker, strong_back_edge_ops, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
@@ -38,6 +39,19 @@ fn as_raw<T>(ptr: &'static T) -> *mut T {
     std::ptr::from_ref(ptr).cast_mut()
 }
 
+/// Reads an optional slot's pointer back: null is `None`.
+#[inline]
+fn as_option<T>(ptr: *mut T) -> Option<&'static T> {
+    // SAFETY: every non-null pointer stored in a `Leak` optional slot comes from a `&'static T`,
+    // as in `as_static`.
+    unsafe { ptr.as_ref() }
+}
+
+#[inline]
+fn option_raw<T>(ptr: Option<&'static T>) -> *mut T {
+    ptr.map_or(std::ptr::null_mut(), as_raw)
+}
+
 impl Strategy for Leak {
     const NAME: &'static str = "Leak";
     const THREAD_SAFE: bool = true;
@@ -56,6 +70,9 @@ impl Backend for Leak {
     type Ptr<T: Trace + 'static> = &'static T;
     type WeakPtr<T: Trace + 'static> = &'static T;
     type Slot<T: Trace + 'static> = AtomicPtr<T>;
+    type OptionSlot<T: Trace + 'static> = AtomicPtr<T>;
+
+    mutex_lock_ops!();
 
     #[inline]
     fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
@@ -109,12 +126,71 @@ impl Backend for Leak {
             }
         }
     }
+    // Orderings as in `slot_rcu`.
+    #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        let mut current = slot.load(Ordering::Acquire);
+        loop {
+            let new = as_raw(f(as_static(current))?);
+            match slot.compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(old) => return Some(as_static(old)),
+                Err(seen) => current = seen,
+            }
+        }
+    }
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        AtomicPtr::new(option_raw(ptr))
+    }
+    // Acquire pairs with the Release (or AcqRel) of the store that published the pointer.
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        f(as_option(slot.load(Ordering::Acquire)))
+    }
+    // Acquire: as in `option_read`.
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        as_option(slot.load(Ordering::Acquire))
+    }
+    // AcqRel: as in `slot_swap`.
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        as_option(slot.swap(option_raw(new), Ordering::AcqRel))
+    }
+    // Orderings as in `slot_rcu`: success AcqRel publishes the new pointee and acquires the old
+    // one; failure Acquire because the value seen is read next.
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        let mut current = slot.load(Ordering::Acquire);
+        loop {
+            let new = option_raw(f(as_option(current))?);
+            match slot.compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(old) => return Some(as_option(old)),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(_: &Self::OptionSlot<T>, _: &mut V) {}
 }
 
-// SAFETY: `&'static T` and `AtomicPtr<T>` holding such references are `Send + Sync` when
-// `T: Sync`, which `T: Send + Sync` implies.
+// SAFETY: `&'static T` and `AtomicPtr<T>` holding such references (or null) are `Send + Sync`
+// when `T: Sync`, which `T: Send + Sync` implies; `Mutex<T>` is `Send + Sync` when `T: Send`.
 unsafe impl ThreadSafe for Leak {}
 
 impl ThreadSafeBackend for Leak {

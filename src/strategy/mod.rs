@@ -2,18 +2,24 @@
 //!
 //! # Which strategy do I pick?
 //!
-//! | strategy | pointer | cell | cycles | thread-safe | pick it when |
-//! |---|---|---|---|---|---|
-//! | [`Arc`] | `std::sync::Arc` | `arc_swap::ArcSwap` | leak | yes | the default; acyclic data, or cycles broken with [`Weak`](crate::Weak) |
-//! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | leak | yes | you want the obvious implementation (it is the test oracle) |
-//! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | leak | yes | read-mostly cells: reads touch no refcount |
-//! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
-//! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
-//! | [`Leak`] | leaked `Box` | atomic pointer | never freed | yes | a speed upper bound; never in production |
+//! | strategy | pointer | cell | lock | cycles | thread-safe | pick it when |
+//! |---|---|---|---|---|---|---|
+//! | [`Arc`] | `std::sync::Arc` | `arc_swap::ArcSwap` | `Mutex` | leak | yes | the default; acyclic data, or cycles broken with [`Weak`](crate::Weak) |
+//! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | `Mutex` | leak | yes | you want the obvious implementation (it is the test oracle) |
+//! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | `Mutex` | leak | yes | read-mostly cells: reads touch no refcount |
+//! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
+//! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
+//! | [`Leak`] | leaked `Box` | atomic pointer | `Mutex` | never freed | yes | a speed upper bound; never in production |
+//!
+//! The optional cell, [`OptionCell`](crate::OptionCell), is each cell's nullable form
+//! (`ArcSwapOption`, `RwLock<Option<_>>`, a nullable `Atomic` or `AtomicPtr`,
+//! `GcCell<Option<_>>`). [`Lock`](crate::Lock)'s docs give each lock's behaviour under
+//! re-entry and during a collection.
 //!
 //! Each strategy is a zero-sized marker type implementing [`Strategy`]. Code written against
-//! [`Shared<S, T>`](crate::Shared), [`Cell<S, T>`](crate::Cell) and [`Weak<S, T>`](crate::Weak)
-//! switches strategy by changing `S`.
+//! [`Shared<S, T>`](crate::Shared), [`Cell<S, T>`](crate::Cell),
+//! [`OptionCell<S, T>`](crate::OptionCell), [`Lock<S, T>`](crate::Lock) and
+//! [`Weak<S, T>`](crate::Weak) switches strategy by changing `S`.
 //!
 //! ## `Arc`
 //! Reclamation is exact and immediate: the last drop frees. Cycles leak unless a back-edge is
@@ -65,6 +71,13 @@ pub mod rw_lock_arc;
 #[cfg(feature = "sync-gc")]
 pub mod sync_gc;
 
+#[cfg(any(
+    feature = "arc",
+    feature = "rw-lock-arc",
+    feature = "epoch",
+    feature = "leak"
+))]
+mod mutex_lock;
 #[cfg(any(feature = "rw-lock-arc", feature = "sync-gc"))]
 mod rw_lock_slot;
 #[cfg(any(feature = "arc", feature = "rw-lock-arc"))]
@@ -223,8 +236,10 @@ pub trait Strategy:
 
 /// A strategy whose handles may cross threads.
 ///
-/// [`Shared<S, T>`](crate::Shared), [`Weak<S, T>`](crate::Weak) and [`Cell<S, T>`](crate::Cell)
-/// are `Send + Sync` exactly when `S: ThreadSafe` and `T: Send + Sync`. Every
+/// [`Shared<S, T>`](crate::Shared), [`Weak<S, T>`](crate::Weak), [`Cell<S, T>`](crate::Cell) and
+/// [`OptionCell<S, T>`](crate::OptionCell) are `Send + Sync` exactly when `S: ThreadSafe` and
+/// `T: Send + Sync`; [`Lock<S, T>`](crate::Lock) is `Send` when `T: Send` and `Sync` when
+/// `T: Send + Sync`. Every
 /// `T: Trace + Send + Sync + 'static` is [`Shareable<S>`] for such a strategy, so code generic
 /// over `S: ThreadSafe` builds any number of types with no where-clause:
 ///
@@ -256,9 +271,9 @@ pub trait Strategy:
 ///
 /// # Safety
 ///
-/// For every `T: Send + Sync`, the strategy's raw pointer, weak pointer and slot types must be
-/// safe to send to and share between threads, and its raw operations safe to call from any
-/// thread.
+/// For every `T: Send + Sync`, the strategy's raw pointer, weak pointer, slot and optional slot
+/// types must be safe to send to and share between threads, and its raw operations safe to call
+/// from any thread. Its raw lock must be `Send` when `T: Send` and `Sync` when `T: Send + Sync`.
 #[allow(private_bounds)]
 pub unsafe trait ThreadSafe: Strategy + raw::ThreadSafeBackend {}
 

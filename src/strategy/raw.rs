@@ -13,6 +13,10 @@ pub(crate) trait Backend {
     type WeakPtr<T: Trace + 'static>;
     /// The swappable slot behind `Cell<S, T>`; never empty.
     type Slot<T: Trace + 'static>;
+    /// The slot behind `OptionCell<S, T>`: a nullable pointer, empty with no allocation.
+    type OptionSlot<T: Trace + 'static>;
+    /// The lock behind `Lock<S, T>`: the backend's own container mutated in place.
+    type Lock<T: Trace + 'static>;
 
     fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T>;
     fn ptr_deref<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> &T;
@@ -33,8 +37,43 @@ pub(crate) trait Backend {
         slot: &Self::Slot<T>,
         f: impl FnMut(&T) -> Self::Ptr<T>,
     ) -> Self::Ptr<T>;
+    /// Replaces the value with `f(current)` when `f` returns `Some`; returns the value replaced,
+    /// or `None` (the slot untouched) when `f` returned `None`.
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>>;
     /// Shows `visitor` the pointer the slot holds: one visit, or `busy` if it cannot be read now.
     fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V);
+
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T>;
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R;
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>>;
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>>;
+    /// As [`slot_update`](Backend::slot_update), for an optional slot: `Some(new)` replaces the
+    /// value (returning `Some(old)`), `None` leaves it untouched (returning `None`).
+    #[allow(clippy::option_option)]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>>;
+    /// Shows `visitor` the pointer the slot holds, if any, or `busy` if it cannot be read now.
+    fn option_trace<T: Trace + 'static, V: Visitor>(slot: &Self::OptionSlot<T>, visitor: &mut V);
+
+    fn lock_new<T: Trace + 'static>(value: T) -> Self::Lock<T>;
+    /// Runs `f` on the value with exclusive access.
+    fn lock_with<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R;
+    /// Runs `f` on the value with shared access (exclusive where the backend has only that).
+    fn lock_read<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&T) -> R) -> R;
+    fn lock_into_inner<T: Trace + 'static>(lock: Self::Lock<T>) -> T;
+    /// Shows `visitor` the handles the value holds, or `busy` if a writer holds the lock.
+    fn lock_trace<T: Trace + 'static, V: Visitor>(lock: &Self::Lock<T>, visitor: &mut V);
 }
 
 /// Construction for the thread-safe strategies, whose bound is the same for all of them.

@@ -20,6 +20,7 @@
 
 use std::sync::RwLock;
 
+use super::mutex_lock::mutex_lock_ops;
 use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
 use super::std_arc::std_arc_pointer_ops;
@@ -49,8 +50,10 @@ impl Strategy for RwLockArc {
 
 impl Backend for RwLockArc {
     type Slot<T: Trace + 'static> = RwLock<std::sync::Arc<T>>;
+    type OptionSlot<T: Trace + 'static> = RwLock<Option<std::sync::Arc<T>>>;
 
     std_arc_pointer_ops!();
+    mutex_lock_ops!();
 
     #[inline]
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
@@ -76,10 +79,50 @@ impl Backend for RwLockArc {
         rw_lock_slot::rcu(slot, |ptr| f(ptr))
     }
     #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::update(slot, |ptr| f(ptr))
+    }
+    #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        RwLock::new(ptr)
+    }
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        rw_lock_slot::read(slot, |ptr| f(ptr.as_deref()))
+    }
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::load(slot)
+    }
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::swap(slot, new)
+    }
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        rw_lock_slot::update(slot, |ptr| f(ptr.as_deref()))
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(_: &Self::OptionSlot<T>, _: &mut V) {}
 }
 
-// SAFETY: `Arc<T>`, `Weak<T>` and `RwLock<Arc<T>>` are `Send + Sync` when `T: Send + Sync`.
+// SAFETY: `Arc<T>`, `Weak<T>` and `RwLock<Option<Arc<T>>>` are `Send + Sync` when
+// `T: Send + Sync`; `Mutex<T>` is `Send + Sync` when `T: Send`.
 unsafe impl ThreadSafe for RwLockArc {}
 
 impl ThreadSafeBackend for RwLockArc {

@@ -1,5 +1,5 @@
 //! Slot operations shared by the two strategies whose cells are a std `RwLock` around the
-//! pointer (`RwLockArc`, `SyncGc`).
+//! pointer (`RwLockArc`, `SyncGc`), optional or not.
 //!
 //! A poisoned lock still holds a valid pointer: no operation here leaves it half-written, so
 //! poisoning is ignored.
@@ -33,4 +33,13 @@ pub(super) fn rcu<P>(slot: &RwLock<P>, f: impl FnOnce(&P) -> P) -> P {
     let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
     let new = f(&current);
     std::mem::replace(&mut *current, new)
+}
+
+/// Runs `f` once under the write lock; stores its result if it is `Some` and returns the pointer
+/// replaced, or leaves the slot untouched and returns `None`.
+#[inline]
+pub(super) fn update<P>(slot: &RwLock<P>, f: impl FnOnce(&P) -> Option<P>) -> Option<P> {
+    let mut current = slot.write().unwrap_or_else(PoisonError::into_inner);
+    let new = f(&current)?;
+    Some(std::mem::replace(&mut *current, new))
 }

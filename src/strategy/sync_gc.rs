@@ -39,7 +39,7 @@
 
 use std::cell::Cell as StdCell;
 use std::mem::ManuallyDrop;
-use std::sync::{Once, RwLock, TryLockError};
+use std::sync::{Once, PoisonError, RwLock, TryLockError};
 
 use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
@@ -189,6 +189,8 @@ impl Backend for SyncGc {
     type Ptr<T: Trace + 'static> = Raw<T>;
     type WeakPtr<T: Trace + 'static> = Raw<T>;
     type Slot<T: Trace + 'static> = RwLock<Raw<T>>;
+    type OptionSlot<T: Trace + 'static> = RwLock<Option<Raw<T>>>;
+    type Lock<T: Trace + 'static> = RwLock<T>;
 
     #[inline]
     fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
@@ -232,19 +234,97 @@ impl Backend for SyncGc {
     ) -> Self::Ptr<T> {
         rw_lock_slot::rcu(slot, |ptr| f(&ptr.0))
     }
-    // Never block the collector: a cell held by a writer makes its owner count as reachable.
+    #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::update(slot, |ptr| f(&ptr.0))
+    }
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V) {
-        match slot.try_read() {
-            Ok(ptr) => visitor.visit_sync_gc(&*ptr),
-            Err(TryLockError::Poisoned(poisoned)) => visitor.visit_sync_gc(&*poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => visitor.busy(),
-        }
+        trace_rw_lock(slot, visitor, |ptr, visitor| visitor.visit_sync_gc(ptr));
+    }
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        RwLock::new(ptr)
+    }
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        rw_lock_slot::read(slot, |ptr| f(ptr.as_ref().map(|ptr| &*ptr.0)))
+    }
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::load(slot)
+    }
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        rw_lock_slot::swap(slot, new)
+    }
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        rw_lock_slot::update(slot, |ptr| f(ptr.as_ref().map(|ptr| &*ptr.0)))
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(slot: &Self::OptionSlot<T>, visitor: &mut V) {
+        trace_rw_lock(slot, visitor, |ptr, visitor| {
+            if let Some(ptr) = ptr {
+                visitor.visit_sync_gc(ptr);
+            }
+        });
+    }
+
+    #[inline]
+    fn lock_new<T: Trace + 'static>(value: T) -> Self::Lock<T> {
+        RwLock::new(value)
+    }
+    // Poisoning is ignored, as for the cells: a panic inside `f` leaves the value as `f` left
+    // it. Re-entry deadlocks (std's `RwLock` does not detect it).
+    #[inline]
+    fn lock_with<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut lock.write().unwrap_or_else(PoisonError::into_inner))
+    }
+    #[inline]
+    fn lock_read<T: Trace + 'static, R>(lock: &Self::Lock<T>, f: impl FnOnce(&T) -> R) -> R {
+        rw_lock_slot::read(lock, f)
+    }
+    #[inline]
+    fn lock_into_inner<T: Trace + 'static>(lock: Self::Lock<T>) -> T {
+        lock.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+    // The value's handles, read under a shared lock taken without waiting; a writer holding the
+    // lock makes the owner count as reachable, never skipped.
+    #[inline]
+    fn lock_trace<T: Trace + 'static, V: Visitor>(lock: &Self::Lock<T>, visitor: &mut V) {
+        trace_rw_lock(lock, visitor, |value, visitor| value.trace(visitor));
+    }
+}
+
+/// Traces what `lock` holds with `trace`, never blocking the collector: a lock held by a writer
+/// makes `visitor` report `busy`, so dumpster counts the owner as reachable. A poisoned lock
+/// still holds a whole value (see `rw_lock_slot`) and is traced.
+#[inline]
+fn trace_rw_lock<X, V: Visitor>(lock: &RwLock<X>, visitor: &mut V, trace: impl FnOnce(&X, &mut V)) {
+    match lock.try_read() {
+        Ok(value) => trace(&value, visitor),
+        Err(TryLockError::Poisoned(poisoned)) => trace(&poisoned.into_inner(), visitor),
+        Err(TryLockError::WouldBlock) => visitor.busy(),
     }
 }
 
 // SAFETY: `dumpster::sync::Gc<GcBox<T>>` is `Send + Sync` (dumpster requires and `GcBox`
-// provides it), and `RwLock` of it is too. Values only enter through `Shareable<SyncGc>`,
+// provides it), and `RwLock` of it (or of an `Option` of it) is too; the lock, `RwLock<T>`, is
+// `Send` when `T: Send` and `Sync` when `T: Send + Sync`. Values only enter through `Shareable<SyncGc>`,
 // which requires `T: Send + Sync`.
 unsafe impl ThreadSafe for SyncGc {}
 

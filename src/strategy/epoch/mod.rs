@@ -143,6 +143,7 @@ mod counts;
 mod flush;
 mod local;
 mod object;
+mod option;
 mod pointer;
 mod policy;
 mod retire;
@@ -214,8 +215,9 @@ impl Strategy for Epoch {
     }
 }
 
-// SAFETY: for `T: Send + Sync`, `EpochPtr<T>` and `EpochWeak<T>` are `Send + Sync` (impls above),
-// and `EpochSlot<T>` is crossbeam's `Atomic<Inner<T>>`, which is when `Inner<T>` is (atomic
-// counts and a `T`). The raw operations use only atomics and crossbeam's thread-safe global
+// SAFETY: for `T: Send + Sync`, `EpochPtr<T>` and `EpochWeak<T>` are `Send + Sync` (impls in
+// `pointer.rs`), and `EpochSlot<T>` and `EpochOptionSlot<T>` are crossbeam's `Atomic<Inner<T>>`,
+// which is when `Inner<T>` is (atomic counts and a `T`); the lock, a `Mutex<T>`, is `Send + Sync`
+// when `T: Send`. The raw operations use only atomics and crossbeam's thread-safe global
 // collector; the deferred drop may run on any thread, which `T: Send` allows.
 unsafe impl ThreadSafe for Epoch {}

@@ -11,9 +11,11 @@ use crossbeam_epoch::{self as cb, Atomic};
 
 use super::flush::tick;
 use super::object::{release_weak, strong, try_acquire_strong, weak, Inner, MAX_REFCOUNT};
+use super::option::EpochOptionSlot;
 use super::retire::retire;
 use super::Epoch;
 use crate::loom::{fence, AtomicUsize};
+use crate::strategy::mutex_lock::mutex_lock_ops;
 use crate::strategy::raw::{Backend, ThreadSafeBackend};
 use crate::trace::{Trace, Visitor};
 
@@ -37,7 +39,7 @@ impl<T> EpochPtr<T> {
     }
 
     /// Gives up the pointer without releasing its strong reference.
-    fn into_raw(self) -> *const Inner<T> {
+    pub(super) fn into_raw(self) -> *const Inner<T> {
         let ptr = self.ptr.as_ptr();
         mem::forget(self);
         ptr
@@ -48,7 +50,7 @@ impl<T> EpochPtr<T> {
     /// # Safety
     ///
     /// `ptr` is non-null and the caller owns a strong reference to it, which it gives up.
-    unsafe fn from_raw(ptr: *const Inner<T>) -> Self {
+    pub(super) unsafe fn from_raw(ptr: *const Inner<T>) -> Self {
         EpochPtr {
             // SAFETY: the caller guarantees `ptr` is non-null.
             ptr: unsafe { NonNull::new_unchecked(ptr.cast_mut()) },
@@ -183,6 +185,9 @@ impl Backend for Epoch {
     type Ptr<T: Trace + 'static> = EpochPtr<T>;
     type WeakPtr<T: Trace + 'static> = EpochWeak<T>;
     type Slot<T: Trace + 'static> = EpochSlot<T>;
+    type OptionSlot<T: Trace + 'static> = EpochOptionSlot<T>;
+
+    mutex_lock_ops!();
 
     #[inline]
     fn ptr_clone<T: Trace + 'static>(ptr: &Self::Ptr<T>) -> Self::Ptr<T> {
@@ -310,7 +315,75 @@ impl Backend for Epoch {
         }
     }
     #[inline]
+    fn slot_update<T: Trace + 'static>(
+        slot: &Self::Slot<T>,
+        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        let guard = cb::pin();
+        // Acquire: as in `slot_read`.
+        let mut current = slot.atomic.load(Ordering::Acquire, &guard);
+        loop {
+            // SAFETY: as in `slot_read`: never null, and alive while `guard` is held.
+            let Some(new) = f(unsafe { &current.deref().value }) else {
+                tick(&guard, false);
+                return None;
+            };
+            let new = new.into_raw();
+            // Orderings as in `slot_rcu`.
+            match slot.atomic.compare_exchange(
+                current,
+                cb::Shared::from(new),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                &guard,
+            ) {
+                Ok(_) => {
+                    tick(&guard, false);
+                    // SAFETY: the slot's strong reference to the old value moves to the caller.
+                    return Some(unsafe { EpochPtr::from_raw(current.as_raw()) });
+                }
+                Err(error) => {
+                    // SAFETY: `new` was not stored; its strong reference is still ours.
+                    drop(unsafe { EpochPtr::from_raw(new) });
+                    current = error.current;
+                }
+            }
+        }
+    }
+    #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
+
+    #[inline]
+    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+        EpochOptionSlot::new(ptr)
+    }
+    #[inline]
+    fn option_read<T: Trace + 'static, R>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnOnce(Option<&T>) -> R,
+    ) -> R {
+        slot.read(f)
+    }
+    #[inline]
+    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+        slot.load()
+    }
+    #[inline]
+    fn option_swap<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        new: Option<Self::Ptr<T>>,
+    ) -> Option<Self::Ptr<T>> {
+        slot.swap(new)
+    }
+    #[inline]
+    fn option_update<T: Trace + 'static>(
+        slot: &Self::OptionSlot<T>,
+        f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+    ) -> Option<Option<Self::Ptr<T>>> {
+        slot.update(f)
+    }
+    #[inline]
+    fn option_trace<T: Trace + 'static, V: Visitor>(_: &Self::OptionSlot<T>, _: &mut V) {}
 }
 
 impl ThreadSafeBackend for Epoch {

@@ -1,0 +1,369 @@
+//! Edge-list churn, in the style of dumpster's own benchmark: a random graph mutated through 50
+//! roots, on every strategy against the raw crate it wraps used the way its users write it.
+//!
+//! ```text
+//! cargo bench --bench churn          # every strategy
+//! cargo bench --bench churn -- Gc    # the rows whose name contains "Gc"
+//! ```
+//!
+//! One run: `OPS` operations, each picked at random (seeded, the same sequence on both sides):
+//! create a node into a root slot (dropping what was there), add an edge from one root's node
+//! to another's, drop a root, remove an edge from a root's node. Then the roots are dropped and
+//! the strategy collects; the whole run, final drop and collection included, is timed. Cycles
+//! form freely: refcounting strategies leak them, on both sides alike.
+//!
+//! The wrapped side is generic code over [`Strategy`]: a node holds its edges in a
+//! [`Lock<S, Vec<Shared<S, Node<S>>>>`](reclaimer::Lock), mutated in place. The raw side is the
+//! idiomatic container of each crate: `Arc<Node>` with `Mutex<Vec<Arc<Node>>>` (for `Arc`,
+//! `RwLockArc` and `Epoch`: crossbeam-epoch has no shared pointer of its own), `gc::Gc<Node>`
+//! with `GcCell<Vec<gc::Gc<Node>>>`, `dumpster::sync::Gc<Node>` with `Mutex<Vec<..>>`, and
+//! leaked `&'static Node`s with `Mutex<Vec<&'static Node>>`.
+//!
+//! Each pair runs `REPS` times, raw and wrapped in alternating order; the ratio is wrapped ÷ raw
+//! time of each repetition, and the table gives its median and quartiles.
+
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
+use reclaimer::{Lock, Shareable, Shared, Strategy, Trace};
+
+/// Root slots.
+const ROOTS: usize = 50;
+/// Operations per run.
+const OPS: usize = 100_000;
+/// Repetitions of each pair.
+const REPS: usize = 15;
+/// The target of BLUEPRINT §7 for this workload.
+const TARGET: f64 = 1.1;
+
+/// A small, fast, seeded generator (xorshift64*), so both sides see the same operations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// What the workload needs of a graph: a node handle, and edges added and removed in place.
+trait Graph {
+    type Node: Clone;
+    fn node() -> Self::Node;
+    fn link(from: &Self::Node, to: Self::Node);
+    /// Removes edge `k % len` of `from`, if it has any, and returns it (dropped by the caller,
+    /// outside the lock).
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node>;
+    fn collect();
+}
+
+/// Removes edge `k % len`, if there is any (the same code on both sides).
+#[inline]
+fn remove_at<T>(edges: &mut Vec<T>, k: u64) -> Option<T> {
+    let len = edges.len() as u64;
+    (len > 0).then(|| edges.swap_remove((k % len) as usize))
+}
+
+/// One timed run.
+fn run<G: Graph>(seed: u64) -> Duration {
+    let start = Instant::now();
+    let mut rng = Rng(seed);
+    let mut roots: Vec<Option<G::Node>> = (0..ROOTS).map(|_| None).collect();
+    for _ in 0..OPS {
+        let a = rng.below(ROOTS);
+        match rng.below(4) {
+            0 => roots[a] = Some(G::node()),
+            1 => {
+                let b = rng.below(ROOTS);
+                if let (Some(from), Some(to)) = (&roots[a], &roots[b]) {
+                    G::link(from, to.clone());
+                }
+            }
+            2 => roots[a] = None,
+            _ => {
+                let k = rng.next();
+                if let Some(from) = &roots[a] {
+                    drop(black_box(G::unlink(from, k)));
+                }
+            }
+        }
+    }
+    drop(roots);
+    G::collect();
+    start.elapsed()
+}
+
+/// The wrapped side: generic over the strategy.
+#[derive(Trace)]
+struct Node<S: Strategy> {
+    edges: Lock<S, Vec<Shared<S, Node<S>>>>,
+}
+
+struct Wrapped<S>(std::marker::PhantomData<S>);
+
+impl<S: Strategy> Graph for Wrapped<S>
+where
+    Node<S>: Shareable<S>,
+{
+    type Node = Shared<S, Node<S>>;
+    #[inline]
+    fn node() -> Self::Node {
+        Shared::new(Node {
+            edges: Lock::new(Vec::new()),
+        })
+    }
+    #[inline]
+    fn link(from: &Self::Node, to: Self::Node) {
+        from.edges.with(|e| e.push(to));
+    }
+    #[inline]
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+        from.edges.with(|e| remove_at(e, k))
+    }
+    #[inline]
+    fn collect() {
+        S::collect();
+    }
+}
+
+/// std `Arc` with a `Mutex` of edges.
+struct ArcNode {
+    edges: Mutex<Vec<std::sync::Arc<ArcNode>>>,
+}
+
+struct RawArc;
+
+impl Graph for RawArc {
+    type Node = std::sync::Arc<ArcNode>;
+    #[inline]
+    fn node() -> Self::Node {
+        std::sync::Arc::new(ArcNode {
+            edges: Mutex::new(Vec::new()),
+        })
+    }
+    #[inline]
+    fn link(from: &Self::Node, to: Self::Node) {
+        from.edges.lock().unwrap().push(to);
+    }
+    #[inline]
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+        remove_at(&mut from.edges.lock().unwrap(), k)
+    }
+    #[inline]
+    fn collect() {}
+}
+
+/// rust-gc's `Gc` with a `GcCell` of edges.
+struct GcNode {
+    edges: gc::GcCell<Vec<gc::Gc<GcNode>>>,
+}
+
+impl gc::Finalize for GcNode {}
+
+// SAFETY: the node's only handles are its edges, traced through the `GcCell`.
+unsafe impl gc::Trace for GcNode {
+    gc::custom_trace!(this, {
+        // SAFETY: `mark` forwards the operation rust-gc is running to the node's one field.
+        unsafe { mark(&this.edges) }
+    });
+}
+
+struct RawGc;
+
+impl Graph for RawGc {
+    type Node = gc::Gc<GcNode>;
+    #[inline]
+    fn node() -> Self::Node {
+        gc::Gc::new(GcNode {
+            edges: gc::GcCell::new(Vec::new()),
+        })
+    }
+    #[inline]
+    fn link(from: &Self::Node, to: Self::Node) {
+        from.edges.borrow_mut().push(to);
+    }
+    #[inline]
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+        remove_at(&mut from.edges.borrow_mut(), k)
+    }
+    #[inline]
+    fn collect() {
+        gc::force_collect();
+    }
+}
+
+/// dumpster's thread-safe `Gc` with a `Mutex` of edges (dumpster traces a `Mutex` itself).
+struct DumpsterNode {
+    edges: Mutex<Vec<dumpster::sync::Gc<DumpsterNode>>>,
+}
+
+// SAFETY: the node's only handles are its edges, shown to the visitor through the `Mutex`,
+// whose own impl reports a lock it cannot take.
+unsafe impl<V: dumpster::Visitor> dumpster::TraceWith<V> for DumpsterNode {
+    fn accept(&self, visitor: &mut V) -> Result<(), ()> {
+        self.edges.accept(visitor)
+    }
+}
+
+struct RawDumpster;
+
+impl Graph for RawDumpster {
+    type Node = dumpster::sync::Gc<DumpsterNode>;
+    #[inline]
+    fn node() -> Self::Node {
+        dumpster::sync::Gc::new(DumpsterNode {
+            edges: Mutex::new(Vec::new()),
+        })
+    }
+    #[inline]
+    fn link(from: &Self::Node, to: Self::Node) {
+        from.edges.lock().unwrap().push(to);
+    }
+    #[inline]
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+        remove_at(&mut from.edges.lock().unwrap(), k)
+    }
+    #[inline]
+    fn collect() {
+        dumpster::sync::collect();
+    }
+}
+
+/// Leaked boxes with a `Mutex` of edges.
+struct LeakNode {
+    edges: Mutex<Vec<&'static LeakNode>>,
+}
+
+struct RawLeak;
+
+impl Graph for RawLeak {
+    type Node = &'static LeakNode;
+    #[inline]
+    fn node() -> Self::Node {
+        Box::leak(Box::new(LeakNode {
+            edges: Mutex::new(Vec::new()),
+        }))
+    }
+    #[inline]
+    fn link(from: &Self::Node, to: Self::Node) {
+        from.edges.lock().unwrap().push(to);
+    }
+    #[inline]
+    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+        remove_at(&mut from.edges.lock().unwrap(), k)
+    }
+    #[inline]
+    fn collect() {}
+}
+
+struct Pair {
+    name: &'static str,
+    raw: fn(u64) -> Duration,
+    wrapped: fn(u64) -> Duration,
+}
+
+fn pairs() -> Vec<Pair> {
+    vec![
+        Pair {
+            name: "churn/Arc",
+            raw: run::<RawArc>,
+            wrapped: run::<Wrapped<reclaimer::Arc>>,
+        },
+        Pair {
+            name: "churn/RwLockArc",
+            raw: run::<RawArc>,
+            wrapped: run::<Wrapped<reclaimer::RwLockArc>>,
+        },
+        Pair {
+            name: "churn/Epoch",
+            raw: run::<RawArc>,
+            wrapped: run::<Wrapped<reclaimer::Epoch>>,
+        },
+        Pair {
+            name: "churn/Gc",
+            raw: run::<RawGc>,
+            wrapped: run::<Wrapped<reclaimer::Gc>>,
+        },
+        Pair {
+            name: "churn/SyncGc",
+            raw: run::<RawDumpster>,
+            wrapped: run::<Wrapped<reclaimer::SyncGc>>,
+        },
+        Pair {
+            name: "churn/Leak",
+            raw: run::<RawLeak>,
+            wrapped: run::<Wrapped<reclaimer::Leak>>,
+        },
+    ]
+}
+
+/// The 25th, 50th and 75th percentiles.
+fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    [at(0.25), at(0.5), at(0.75)]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else is a filter on the row names.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "workload/strategy",
+        "raw ms/run",
+        "wrapped ms/run",
+        "ratio (median)",
+        "ratio q1–q3",
+        "target",
+        "meets",
+    ]);
+    for pair in pairs()
+        .into_iter()
+        .filter(|p| filter.is_empty() || filter.iter().any(|f| p.name.contains(f.as_str())))
+    {
+        // Warm both sides once.
+        (pair.raw)(1);
+        (pair.wrapped)(1);
+        let (mut raw, mut wrapped, mut ratios) = (vec![], vec![], vec![]);
+        for rep in 0..REPS {
+            let seed = 0x9e37_79b9_7f4a_7c15 ^ rep as u64;
+            let (r, w) = if rep % 2 == 0 {
+                let r = (pair.raw)(seed);
+                (r, (pair.wrapped)(seed))
+            } else {
+                let w = (pair.wrapped)(seed);
+                ((pair.raw)(seed), w)
+            };
+            raw.push(r.as_secs_f64() * 1e3);
+            wrapped.push(w.as_secs_f64() * 1e3);
+            ratios.push(w.as_secs_f64() / r.as_secs_f64());
+        }
+        eprintln!("measured {}", pair.name);
+        let ratio = quartiles(ratios);
+        let right = |s: String| Col::new(s).set_alignment(CellAlignment::Right);
+        table.add_row(vec![
+            Col::new(pair.name),
+            right(format!("{:.2}", quartiles(raw)[1])),
+            right(format!("{:.2}", quartiles(wrapped)[1])),
+            right(format!("{:.3}", ratio[1])),
+            right(format!("{:.3}–{:.3}", ratio[0], ratio[2])),
+            right(format!("≤ {TARGET:.2}")),
+            Col::new(if ratio[1] <= TARGET { "yes" } else { "no" }),
+        ]);
+    }
+    println!("{table}");
+    println!(
+        "ratio = wrapped ÷ raw time per run; {REPS} runs of {OPS} operations on {ROOTS} roots, \
+         interleaved; each run ends with the final drop and collect."
+    );
+}
