@@ -1,72 +1,86 @@
 //! Mutable links between shared objects: [`Members`], a list a shared object holds, and
 //! [`Link`], an edge that is strong or a back-edge.
 //!
-//! Links go through the library's containers (a [`Cell`] swapped RCU-style), never a std lock
-//! inside a shared object, which rust-gc would treat as a root forever.
+//! Links go through the library's containers (a [`Lock`] edited in place), never a std lock
+//! inside a shared object, which rust-gc would treat as a root forever and dumpster could not
+//! trace.
 
-use reclaimer::{Cell, Shareable, Shared, Strategy, Trace, Weak};
+use reclaimer::{Lock, Shared, Strategy, Trace, Weak};
 
-/// A list of handles inside a shared object (a room's members, an actor's peers), edited
-/// read-copy-update style: each edit swaps in a new list.
+/// A list of handles inside a shared object (a room's members, an actor's peers), edited in
+/// place under the strategy's traced [`Lock`]: a push is a push, not a copy of the list.
+///
+/// Every method runs one closure under the lock and returns; nothing is held across an
+/// `.await`. Items an edit removes are dropped after the lock is released, so a drop that does
+/// real work (a `SyncGc` collection runs inline in a drop) never runs under it.
 #[derive(Trace)]
 pub struct Members<S: Strategy, T: Trace + 'static> {
-    cell: Cell<S, Vec<T>>,
+    list: Lock<S, Vec<T>>,
 }
 
-impl<S: Strategy, T: Trace + Clone + 'static> Members<S, T>
-where
-    Vec<T>: Shareable<S>,
-{
+impl<S: Strategy, T: Trace + 'static> Members<S, T> {
     /// An empty list.
     pub fn new() -> Self {
         Members {
-            cell: Cell::from_value(Vec::new()),
+            list: Lock::new(Vec::new()),
         }
     }
 
     /// A list holding `items`.
     pub fn from_vec(items: Vec<T>) -> Self {
         Members {
-            cell: Cell::from_value(items),
+            list: Lock::new(items),
         }
     }
 
     /// Appends `item`.
     pub fn push(&self, item: T) {
-        self.cell.rcu(|list| {
-            let mut new = Vec::with_capacity(list.len() + 1);
-            new.extend(list.iter().cloned());
-            new.push(item.clone());
-            Shared::new(new)
-        });
+        self.list.with(|list| list.push(item));
     }
 
-    /// Removes every item for which `remove` is true.
-    pub fn remove(&self, remove: impl Fn(&T) -> bool) {
-        self.cell
-            .rcu(|list| Shared::new(list.iter().filter(|t| !remove(t)).cloned().collect()));
+    /// Removes every item for which `remove` is true; returns how many it removed. The removed
+    /// items are dropped once the lock is released.
+    pub fn remove(&self, mut remove: impl FnMut(&T) -> bool) -> usize {
+        let removed: Vec<T> = self.list.with(|list| {
+            let mut removed = Vec::new();
+            let mut i = 0;
+            while i < list.len() {
+                if remove(&list[i]) {
+                    removed.push(list.remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+            removed
+        });
+        removed.len()
     }
 
     /// Empties the list; returns what it held.
     pub fn take(&self) -> Vec<T> {
-        let old = self.cell.swap(Shared::new(Vec::new()));
-        old.to_vec()
+        self.list.with(std::mem::take)
+    }
+
+    /// Runs `f` on the current list, without copying it. `f` runs under the lock: it must not
+    /// edit this list (re-entry deadlocks, or panics under `Gc`).
+    pub fn read<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+        self.list.read(|list| f(list))
+    }
+
+    /// How many items the list holds.
+    pub fn len(&self) -> usize {
+        self.list.read(Vec::len)
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
-impl<S: Strategy, T: Trace + Clone + 'static> Default for Members<S, T>
-where
-    Vec<T>: Shareable<S>,
-{
+impl<S: Strategy, T: Trace + 'static> Default for Members<S, T> {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl<S: Strategy, T: Trace + 'static> Members<S, T> {
-    /// Runs `f` on the current list, without copying it.
-    pub fn read<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
-        self.cell.read(|list| f(list))
     }
 }
 

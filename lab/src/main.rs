@@ -171,7 +171,7 @@ mod tests {
             "--workloads",
             "pipeline,chat,idle-worker",
             "--strategies",
-            "arc,gc,epoch",
+            "arc,gc,epoch,sync-gc",
             "--scale",
             "0.01",
             "--quiet",
@@ -180,6 +180,7 @@ mod tests {
         let tables = suite::tables(&cli).unwrap();
         assert_eq!(tables.len(), 3);
         assert!(tables[1].contains("Gc"), "{}", tables[1]);
+        assert!(tables[1].contains("SyncGc"), "{}", tables[1]);
         assert!(tables[2].contains("park hook"), "{}", tables[2]);
     }
 }

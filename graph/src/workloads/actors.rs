@@ -247,7 +247,6 @@ crate::workload! {
     where {
         Obj<Letter>: reclaimer::Shareable<S>,
         Obj<ActorState<S>>: reclaimer::Shareable<S>,
-        Vec<Link<S, Obj<ActorState<S>>>>: reclaimer::Shareable<S>,
     }
     |this, ctx| {
         let p = this;

@@ -3,7 +3,8 @@
 //! **Stands for** a chat or presence server (rooms of a messaging service, channels of a game
 //! lobby): one task per connected session; a room holds handles to its sessions to broadcast
 //! to them, a session holds handles to its rooms to post into them; a routing table (a
-//! [`Cell`] updated with `rcu`) maps room ids to rooms.
+//! [`Cell`] updated with `rcu`) maps room ids to rooms. Member lists are edited in place under
+//! the strategy's traced [`Lock`](reclaimer::Lock) (see [`Members`]).
 //!
 //! **What it does.** Sessions connect in waves (`concurrent` at a time), join
 //! `rooms_per_session` rooms picked from the routing table, post `messages_per_session`
@@ -276,7 +277,6 @@ fn deliver<S: Strategy>(ctx: &Ctx, to: &Sender<Msg<S>>, msg: &Msg<S>, stats: &mu
 fn open_room<S: Strategy>(ctx: &Ctx, id: u64) -> RoomRef<S>
 where
     Obj<Room<S>>: reclaimer::Shareable<S>,
-    Vec<SessionRef<S>>: reclaimer::Shareable<S>,
 {
     Shared::new(ctx.obj(
         "Room",
@@ -303,8 +303,6 @@ crate::workload! {
         Obj<ChatMessage>: reclaimer::Shareable<S>,
         Obj<Session<S>>: reclaimer::Shareable<S>,
         Obj<Room<S>>: reclaimer::Shareable<S>,
-        Vec<SessionRef<S>>: reclaimer::Shareable<S>,
-        Vec<Link<S, Obj<Room<S>>>>: reclaimer::Shareable<S>,
         Table<S>: reclaimer::Shareable<S>,
     }
     |this, ctx| {
@@ -376,8 +374,6 @@ where
     Obj<ChatMessage>: reclaimer::Shareable<S>,
     Obj<Session<S>>: reclaimer::Shareable<S>,
     Obj<Room<S>>: reclaimer::Shareable<S>,
-    Vec<SessionRef<S>>: reclaimer::Shareable<S>,
-    Vec<Link<S, Obj<Room<S>>>>: reclaimer::Shareable<S>,
     Table<S>: reclaimer::Shareable<S>,
 {
     let mut rng = ctx.rng(id);
@@ -416,9 +412,10 @@ where
     }
     // Chat.
     for seq in 0..u64::from(p.messages_per_session) {
-        let links = me.rooms.read(|links| links.to_vec());
-        if !links.is_empty() {
-            let room = links[rng.usize(..links.len())].get();
+        let room = me
+            .rooms
+            .read(|links| (!links.is_empty()).then(|| links[rng.usize(..links.len())].get()));
+        if let Some(room) = room {
             // Relaxed: see `close_room`.
             if let Some(room) = room.filter(|r| !r.closed.load(Ordering::Relaxed)) {
                 let msg = make_message::<S>(&ctx, &p, id, room.id, seq);
