@@ -2,8 +2,7 @@
 //! [`Link`], an edge that is strong or a back-edge.
 //!
 //! Links go through the library's containers (a [`Lock`] edited in place), never a std lock
-//! inside a shared object, which rust-gc would treat as a root forever and dumpster could not
-//! trace.
+//! inside a shared object, which rust-gc would treat as a root forever.
 
 use reclaimer::{Lock, Shared, Strategy, Trace, Weak};
 
