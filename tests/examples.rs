@@ -6,6 +6,26 @@
 // Each example declares `mod common;`, so the shared helpers are compiled once per example here.
 #![allow(clippy::duplicate_mod)]
 
+#[allow(dead_code)]
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+#[test]
+fn a_bad_size_is_an_error_naming_the_range() {
+    let parse = |args: &[&str]| common::parse(args.iter().map(|a| a.to_string()), 10, 100);
+    assert_eq!(parse(&[]), Ok(common::Command::Run(None, 10)));
+    let run = common::Command::Run(Some("gc".into()), 7);
+    assert_eq!(parse(&["--strategy", "gc", "7"]), Ok(run));
+    for bad in ["0", "101", "-3", "ten", "1e3"] {
+        let error = parse(&[bad]).unwrap_err();
+        assert!(
+            error.contains("1..=100") && !error.contains('\n'),
+            "{error}"
+        );
+    }
+    assert!(parse(&["--strategy"]).is_err());
+}
+
 macro_rules! examples {
     ($($name:ident = $path:literal, $size:expr;)*) => {
         $(

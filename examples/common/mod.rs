@@ -24,6 +24,42 @@ pub fn run<V: Visit<Output = bool>>(
     }
 }
 
+/// What the command line asked for: `--help`, or a strategy (all when `None`) and a size.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Run(Option<String>, usize),
+}
+
+/// Parses `[--strategy NAME] [SIZE]`; the error is one line.
+pub fn parse(
+    args: impl IntoIterator<Item = String>,
+    default_size: usize,
+    max_size: usize,
+) -> Result<Command, String> {
+    let (mut strategy, mut size) = (None, default_size);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        } else if arg == "--strategy" {
+            strategy = Some(args.next().ok_or("--strategy needs a NAME")?);
+        } else if let Some(name) = arg.strip_prefix("--strategy=") {
+            strategy = Some(name.to_string());
+        } else {
+            match arg.parse() {
+                Ok(n) if (1..=max_size).contains(&n) => size = n,
+                _ => {
+                    return Err(format!(
+                        "SIZE must be a whole number in 1..={max_size}, not {arg:?}"
+                    ))
+                }
+            }
+        }
+    }
+    Ok(Command::Run(strategy, size))
+}
+
 /// The command line every example takes: `[--strategy NAME] [SIZE]`. Bad input is a one-line
 /// error and exit code 2; a false verdict is exit code 1.
 pub fn main(
@@ -33,30 +69,14 @@ pub fn main(
     run: impl FnOnce(Option<&str>, usize) -> Result<bool, UnknownStrategy>,
 ) -> ExitCode {
     let usage = format!("usage: {example} [--strategy NAME] [SIZE (1..={max_size})]");
-    let (mut strategy, mut size) = (None, default_size);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "-h" || arg == "--help" {
+    let (strategy, size) = match parse(std::env::args().skip(1), default_size, max_size) {
+        Ok(Command::Help) => {
             println!("{usage}");
             return ExitCode::SUCCESS;
-        } else if arg == "--strategy" {
-            match args.next() {
-                Some(name) => strategy = Some(name),
-                None => return fail(example, "--strategy needs a NAME", &usage),
-            }
-        } else if let Some(name) = arg.strip_prefix("--strategy=") {
-            strategy = Some(name.to_string());
-        } else {
-            match arg.parse() {
-                Ok(n) if (1..=max_size).contains(&n) => size = n,
-                _ => {
-                    let message =
-                        format!("SIZE must be a whole number in 1..={max_size}, not {arg:?}");
-                    return fail(example, &message, &usage);
-                }
-            }
         }
-    }
+        Ok(Command::Run(strategy, size)) => (strategy, size),
+        Err(message) => return fail(example, &message, &usage),
+    };
     match run(strategy.as_deref(), size) {
         Ok(ok) => {
             println!("leaked objects: {}", LEAKED.load(Ordering::Relaxed));
