@@ -93,7 +93,9 @@
 //!
 //! # Before using
 //!
-//! Read [`docs::limitations`] (what each backend cannot do, with the measured depth limits) and
+//! Read [`docs::strategies`] (how each strategy reclaims, what it costs, its traps and which to
+//! pick) and [`docs::examples`] (the runnable examples and their output), then
+//! [`docs::limitations`] (what each backend cannot do, with the measured depth limits) and
 //! [`docs::design`] (why the API looks the way it does). [`docs::performance`] gives what each
 //! strategy's wrapper costs over the crate it wraps; [`docs::metrics`] defines every figure the
 //! lab prints; [`docs::testing`] lists the test suites and how to run them.

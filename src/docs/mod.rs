@@ -17,3 +17,9 @@ pub mod testing {}
 
 #[doc = include_str!("../../docs/performance.md")]
 pub mod performance {}
+
+#[doc = include_str!("../../docs/strategies.md")]
+pub mod strategies {}
+
+#[doc = include_str!("../../docs/examples.md")]
+pub mod examples {}
