@@ -22,12 +22,19 @@
 //! - **Recursive marking.** Marking a long chain recurses once per node; see
 //!   `docs/limitations.md` for the depth that fits a 2 MiB stack.
 //! - **No finalizers.** rust-gc finalizers can resurrect objects, a known use-after-free; this
-//!   crate never defines one, and `Drop` of your types must not touch other `Gc` handles.
+//!   crate never defines one, and `Drop` of your types must not touch other `Gc` handles: a
+//!   `Drop` run by the collector that dereferences, clones, creates or stores one panics, the
+//!   collection still finishes, and the panic comes out of `collect()` (or the `Shared::new`
+//!   that ran the collection). A `Trace` impl that panics inside rust-gc aborts the process.
+//!   `docs/limitations.md`, "Hostile destructors and traces", has the details.
 //! - `collect()` from inside a `Drop` that runs during a collection does nothing (a collection
 //!   is already running).
 
+use std::mem::ManuallyDrop;
+
 use gc::{Finalize, GcCell};
 
+use super::hostile;
 use super::raw::{Backend, Construct};
 use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy};
 use crate::trace::{RawVisitor, Trace, Visitor};
@@ -39,9 +46,41 @@ pub struct Gc;
 
 strategy_marker!(Gc);
 
-/// A value in rust-gc's heap: adapts [`Trace`] to rust-gc's `Trace + Finalize`.
+/// A value in rust-gc's heap: adapts [`Trace`] to rust-gc's `Trace + Finalize`, and keeps a
+/// panic in the value's drop or trace from unwinding through rust-gc (see [`hostile`]).
 #[derive(Debug)]
-pub(crate) struct GcBox<T>(T);
+pub(crate) struct GcBox<T>(ManuallyDrop<T>);
+
+/// What panicked, as [`hostile::rethrow`] names it.
+const DROP_SITE: &str = "a `Drop` run by the `Gc` collector (rust-gc's sweep: the collection \
+    finished and dropped every other unreachable object once; inside such a `Drop` other \
+    `Shared<Gc, _>` handles may already be reclaimed, and no handle can be dereferenced, cloned, \
+    created or stored)";
+
+impl<T> Drop for GcBox<T> {
+    fn drop(&mut self) {
+        if gc::finalizer_safe() {
+            // SAFETY: dropped once, here; the value is never used after its box's drop.
+            unsafe { ManuallyDrop::drop(&mut self.0) };
+        } else {
+            // rust-gc is sweeping: a panic must not unwind through the sweep, which would leave
+            // the rest of the garbage in the heap, to be dropped again (and panic again, then
+            // abort) when the thread exits. Kept, and raised again once the collection is done.
+            hostile::catching(DROP_SITE, || {
+                // SAFETY: as above.
+                unsafe { ManuallyDrop::drop(&mut self.0) };
+            });
+        }
+    }
+}
+
+/// Runs one of rust-gc's trace operations on `value`; a panic aborts (see [`hostile::abort`]).
+#[inline]
+fn trace_or_abort<T: Trace>(value: &T, site: &'static str, f: impl FnOnce(&T)) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(value))).is_err() {
+        hostile::abort(site);
+    }
+}
 
 impl<T> Finalize for GcBox<T> {}
 
@@ -50,15 +89,15 @@ impl<T> Finalize for GcBox<T> {}
 unsafe impl<T: Trace> gc::Trace for GcBox<T> {
     #[inline]
     unsafe fn trace(&self) {
-        self.0.trace(&mut Mark);
+        trace_or_abort(&*self.0, "rust-gc's mark", |v| v.trace(&mut Mark));
     }
     #[inline]
     unsafe fn root(&self) {
-        self.0.trace(&mut Root);
+        trace_or_abort(&*self.0, "rust-gc's root", |v| v.trace(&mut Root));
     }
     #[inline]
     unsafe fn unroot(&self) {
-        self.0.trace(&mut Unroot);
+        trace_or_abort(&*self.0, "rust-gc's unroot", |v| v.trace(&mut Unroot));
     }
     // This crate defines no finalizers, so there is nothing to run.
     #[inline]
@@ -112,6 +151,7 @@ impl Strategy for Gc {
         // heap's borrow flag; the running one already does the work.
         if gc::finalizer_safe() {
             gc::force_collect();
+            hostile::rethrow();
         }
     }
 
@@ -209,7 +249,7 @@ impl Backend for Gc {
         slot: &Self::OptionSlot<T>,
         f: impl FnOnce(Option<&T>) -> R,
     ) -> R {
-        f(slot.borrow().as_ref().map(|ptr| &ptr.0))
+        f(slot.borrow().as_ref().map(|ptr| &*ptr.0))
     }
     #[inline]
     fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
@@ -235,7 +275,7 @@ impl Backend for Gc {
         };
         loop {
             let current = Self::option_load(slot);
-            let new = f(current.as_ref().map(|ptr| &ptr.0))?;
+            let new = f(current.as_ref().map(|ptr| &*ptr.0))?;
             let mut guard = slot.borrow_mut();
             if same(&guard, &current) {
                 return Some(std::mem::replace(&mut *guard, new));
@@ -249,7 +289,7 @@ impl Backend for Gc {
 
     #[inline]
     fn lock_new<T: Trace + 'static>(value: T) -> Self::Lock<T> {
-        GcCell::new(GcBox(value))
+        GcCell::new(GcBox(ManuallyDrop::new(value)))
     }
     // The `GcCell`'s mutable borrow roots the value's handles while `f` runs (so a collection
     // inside `f` keeps them) and unroots them when it ends, as for `GcCell<Vec<Gc<_>>>`.
@@ -269,7 +309,9 @@ impl Backend for Gc {
     }
     #[inline]
     fn lock_into_inner<T: Trace + 'static>(lock: Self::Lock<T>) -> T {
-        lock.into_inner().0
+        let boxed = ManuallyDrop::new(lock.into_inner());
+        // SAFETY: `boxed` is never dropped, so the value is moved out once.
+        unsafe { std::ptr::read(&*boxed.0) }
     }
     #[inline]
     fn lock_trace<T: Trace + 'static, V: Visitor>(lock: &Self::Lock<T>, visitor: &mut V) {
@@ -282,6 +324,15 @@ impl<T: Trace + 'static> Shareable<Gc> for T {}
 impl<T: Trace + 'static> Construct<Gc> for T {
     #[inline]
     fn into_ptr(self) -> gc::Gc<GcBox<T>> {
-        gc::Gc::new(GcBox(self))
+        assert!(
+            gc::finalizer_safe(),
+            "reclaimer: `Shared::<Gc, _>::new` called from a `Drop` run by the `Gc` collector: \
+             rust-gc cannot allocate while it sweeps. See docs/limitations.md, \"Hostile \
+             destructors and traces\"."
+        );
+        let ptr = gc::Gc::new(GcBox(ManuallyDrop::new(self)));
+        // The allocation may have run a collection.
+        hostile::rethrow();
+        ptr
     }
 }

@@ -140,6 +140,8 @@ macro_rules! strong_back_edge_ops {
 #[allow(unused_imports)]
 use strong_back_edge_ops;
 
+#[cfg(any(feature = "epoch", feature = "gc", feature = "sync-gc"))]
+pub(crate) mod hostile;
 mod list;
 pub(crate) mod raw;
 

@@ -36,11 +36,17 @@
 //!   towards the next collection. Code that calls `dumpster::sync::set_collect_condition` itself
 //!   replaces this guard.
 //! - Construction needs `T: Send + Sync` (dumpster may drop the value on any thread).
+//! - **Hostile destructors.** A `Drop` that panics during a collection (for instance because it
+//!   dereferenced a handle reclaimed in the same collection) does not stop it: the panic comes
+//!   out of `collect()`, or of the drop that started the collection, once it is done. A `Trace`
+//!   impl that panics makes its object count as reachable. See `docs/limitations.md`, "Hostile
+//!   destructors and traces".
 
 use std::cell::Cell as StdCell;
 use std::mem::ManuallyDrop;
 use std::sync::{Once, PoisonError, RwLock, TryLockError};
 
+use super::hostile;
 use super::raw::{Backend, ThreadSafeBackend};
 use super::rw_lock_slot;
 use super::{strategy_marker, strong_back_edge_ops, BackEdge, Strategy, ThreadSafe};
@@ -64,14 +70,57 @@ pub(crate) struct GcBox<T>(ManuallyDrop<T>);
 impl<T> Drop for GcBox<T> {
     fn drop(&mut self) {
         let _dropping = Dropping::enter();
-        // SAFETY: dropped once, here; the value is never used after its box's drop.
-        unsafe { ManuallyDrop::drop(&mut self.0) };
+        if collecting() {
+            // A panic must not unwind through dumpster's collection: it would leave the rest of
+            // the garbage allocated and dumpster's "cleaning" flag set on this thread. Kept, and
+            // raised again once the collection is done (see `hostile`).
+            hostile::catching(DROP_SITE, || {
+                // SAFETY: dropped once, here; the value is never used after its box's drop.
+                unsafe { ManuallyDrop::drop(&mut self.0) };
+            });
+        } else {
+            // SAFETY: as above.
+            unsafe { ManuallyDrop::drop(&mut self.0) };
+        }
     }
 }
+
+/// What panicked, as `hostile::rethrow` names it.
+const DROP_SITE: &str = "a `Drop` run by the `SyncGc` collector (dumpster's collection: it \
+    finished and dropped every other unreachable object once; inside such a `Drop` other \
+    `Shared<SyncGc, _>` handles of the same collection may already be reclaimed and cannot be \
+    dereferenced)";
+/// As [`DROP_SITE`], for a `Trace` impl.
+const TRACE_SITE: &str = "a `Trace` impl called by the `SyncGc` collector (its object counted as \
+    reachable and was kept, with everything it links to)";
 
 std::thread_local! {
     /// How many `SyncGc` values this thread is dropping now.
     static DROPPING: StdCell<u32> = const { StdCell::new(0) };
+    /// Whether this thread is running a dumpster collection started by this crate.
+    static COLLECTING: StdCell<bool> = const { StdCell::new(false) };
+}
+
+/// Whether this thread runs a collection now.
+fn collecting() -> bool {
+    COLLECTING.try_with(StdCell::get).unwrap_or(false)
+}
+
+/// Runs a dumpster collection with [`COLLECTING`] set, then raises a panic the collection's
+/// drops or traces kept, if any.
+fn collect_now() {
+    /// Clears the flag, even if the collection panics.
+    struct Collecting;
+    impl Drop for Collecting {
+        fn drop(&mut self) {
+            let _ = COLLECTING.try_with(|c| c.set(false));
+        }
+    }
+    let _ = COLLECTING.try_with(|c| c.set(true));
+    let collecting = Collecting;
+    dumpster::sync::collect();
+    drop(collecting);
+    hostile::rethrow();
 }
 
 /// Counts this thread as dropping a value until dropped.
@@ -103,8 +152,16 @@ fn dropping() -> bool {
 /// thread, which waits for that lock forever (seen in the lab's `chat` on two workers). With this
 /// condition, drops inside a value's drop only count towards the next collection, which the next
 /// drop outside one starts.
+///
+/// When dumpster's condition holds, the condition runs the collection itself ([`collect_now`]) and
+/// tells dumpster not to: that way the collection's drops run with [`COLLECTING`] set. A panic
+/// kept from it is raised here, from the drop that started the collection (unless that thread is
+/// already unwinding).
 fn collect_condition(info: &dumpster::sync::CollectInfo) -> bool {
-    !dropping() && dumpster::sync::default_collect_condition(info)
+    if !dropping() && dumpster::sync::default_collect_condition(info) {
+        collect_now();
+    }
+    false
 }
 
 /// Installs [`collect_condition`] once, before the first `SyncGc` value exists.
@@ -130,7 +187,11 @@ unsafe impl<V: dumpster::Visitor, T: Trace> dumpster::TraceWith<V> for GcBox<T> 
             inner: visitor,
             busy: false,
         };
-        self.0.trace(&mut adapter);
+        // A panic must not unwind through dumpster (see `GcBox::drop`): the object then counts
+        // as reachable, the same answer as a busy cell.
+        if !hostile::catching(TRACE_SITE, || self.0.trace(&mut adapter)) {
+            return Err(());
+        }
         if adapter.busy {
             Err(())
         } else {
@@ -175,7 +236,7 @@ impl Strategy for SyncGc {
         // Inside a value's drop a collection could wait for dumpster's lock held by this thread
         // (see `collect_condition`); the running collection, or the next one, does the work.
         if !dropping() {
-            dumpster::sync::collect();
+            collect_now();
         }
     }
 

@@ -54,6 +54,7 @@ impl Idle {
 /// Runs `Epoch`'s collect; see the module docs ("`collect()`" and "What `collect()` waits for").
 pub(super) fn collect() {
     if Epoch::pending() == 0 {
+        super::super::hostile::rethrow();
         return;
     }
     if cb::is_pinned() {
@@ -98,4 +99,6 @@ pub(super) fn collect() {
         }
     }
     reset_local();
+    // A deferred drop run on this thread panicked: raise it here, now that every other one ran.
+    super::super::hostile::rethrow();
 }

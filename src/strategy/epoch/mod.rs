@@ -111,7 +111,10 @@
 //!   [`Weak`](crate::Weak) back-edges.
 //! - **Drops run elsewhere, later.** A value's `Drop` runs inside whichever epoch operation
 //!   flushes its bag, possibly on another thread and in another task, so a large drop lands in an
-//!   unrelated operation's latency. Values need `Send + Sync` for that reason.
+//!   unrelated operation's latency. Values need `Send + Sync` for that reason. A deferred drop
+//!   that panics does not unwind through crossbeam-epoch: the panic is kept, and the next
+//!   [`collect`] on the thread that ran the drop raises it (`docs/limitations.md`, "Hostile
+//!   destructors and traces").
 //! - **Deep structures are freed a level at a time.** Dropping the head of a chain does not
 //!   recurse: each node's drop retires the next, which waits for its own flushes. No stack
 //!   overflows, but a chain of `n` nodes takes about `2n` flush rounds to free ([`collect`]

@@ -28,6 +28,10 @@ pub(super) struct Retired {
 // thread is what `T: Send` allows. The `Arc<Origin>` is `Send`.
 unsafe impl Send for Retired {}
 
+/// What panicked, as `hostile::rethrow` names it.
+const DEFERRED_SITE: &str = "a deferred `Drop` run by `Epoch` (the object's memory was freed and \
+    every other deferred drop ran)";
+
 /// Drops the value of the `Inner<T>` at `ptr`, then releases the strong group's implicit weak
 /// reference (even if the drop panics).
 ///
@@ -70,13 +74,20 @@ impl Retired {
         unsafe { (self.finish)(self.ptr) };
     }
 
+    /// Runs the deferred drop inside crossbeam-epoch, which must not unwind: a panic would skip
+    /// the rest of crossbeam's bag (those objects never freed, and `collect()` waiting for them).
+    /// The panic is kept and raised again by this thread's next `collect()` (see `hostile`).
+    fn run_catching(self) {
+        super::super::hostile::catching(DEFERRED_SITE, || self.run());
+    }
+
     /// Hands the drop to the epoch: it runs once every guard active now is dropped.
     fn defer(self, guard: &Guard) {
         // SAFETY: the closure owns a pointer to a heap object and an `Arc`, nothing on the stack.
         // It may run on another thread, which `Retired: Send` allows. crossbeam runs it after
         // every guard active now is dropped, and no cell holds the object any more (a cell holds
         // a strong reference), so no later reader can reach it.
-        unsafe { guard.defer_unchecked(move || self.run()) };
+        unsafe { guard.defer_unchecked(move || self.run_catching()) };
     }
 }
 

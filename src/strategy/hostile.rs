@@ -1,0 +1,76 @@
+//! What the collectors do with a `Drop` or a `Trace` impl that panics while they run.
+//!
+//! A panic must not unwind through rust-gc's sweep, dumpster's collection or crossbeam-epoch's
+//! bag of deferred drops: each would stop half-way and leave its heap inconsistent (rust-gc and
+//! dumpster leak the rest of the garbage, dumpster leaves its "cleaning" flag set, crossbeam
+//! skips the rest of the bag). The strategies catch it where their own code runs inside the
+//! backend (the value's drop, the trace adapter), let the backend finish, keep the first
+//! payload in a thread-local, and raise it again from [`rethrow`] once the backend is done: from
+//! `collect()`, or from the call that started the collection. `docs/limitations.md`
+//! ("Hostile destructors and traces") has the outcome for each strategy.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+
+std::thread_local! {
+    /// The first panic caught on this thread and not yet raised again, with where it came from.
+    static PENDING: RefCell<Option<(&'static str, Box<dyn Any + Send>)>> =
+        const { RefCell::new(None) };
+}
+
+/// Runs `f`, catching a panic and keeping it for [`rethrow`]; `site` says what panicked.
+#[inline]
+pub(crate) fn catching(site: &'static str, f: impl FnOnce()) -> bool {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(()) => true,
+        Err(payload) => {
+            // During thread exit the thread-local may be gone: the panic hook has already
+            // printed the message, so the payload is dropped.
+            let _ = PENDING.try_with(|pending| {
+                let mut pending = pending.borrow_mut();
+                if pending.is_none() {
+                    *pending = Some((site, payload));
+                }
+            });
+            false
+        }
+    }
+}
+
+/// The message of a panic payload.
+fn message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a non-string payload)")
+}
+
+/// Panics with the first panic kept by [`catching`] on this thread, if any, naming where it
+/// came from. Does nothing while the thread is already unwinding (a second panic would abort).
+#[inline]
+pub(crate) fn rethrow() {
+    if std::thread::panicking() {
+        return;
+    }
+    let Some((site, payload)) = PENDING.try_with(|p| p.borrow_mut().take()).ok().flatten() else {
+        return;
+    };
+    panic!(
+        "reclaimer: {site} panicked: {}. See docs/limitations.md, \"Hostile destructors and \
+         traces\".",
+        message(&*payload)
+    );
+}
+
+/// Aborts the process: a `Trace` impl panicked where the backend cannot recover.
+#[cfg(feature = "gc")]
+pub(crate) fn abort(site: &'static str) -> ! {
+    eprintln!(
+        "reclaimer: a `Trace` impl panicked inside {site}; rust-gc's marks and root counts would \
+         be left inconsistent (a later collection could free live objects), so the process \
+         aborts. See docs/limitations.md, \"Hostile destructors and traces\"."
+    );
+    std::process::abort()
+}

@@ -1,0 +1,381 @@
+//! Random object graphs against a reachability oracle.
+//!
+//! proptest generates a graph (nodes, edges through the three kinds of link, which nodes the
+//! test holds) and then a sequence of operations on it: create a node, clone or drop a handle
+//! the test holds, link or unlink through a [`Cell`], an [`OptionCell`] or a [`Lock`], load a
+//! link into a new handle, and `collect()`. The same case runs on every strategy of the
+//! library's list.
+//!
+//! The prediction comes from a plain reachability computation over the generated edges, never
+//! from the library: the roots are the handles the test holds; a node on a cycle is a node
+//! reachable from one of its own successors.
+//!
+//! - Refcounting strategies (`!RECLAIMS_CYCLES && FREES_MEMORY`: `Arc`, `RwLockArc`, `Epoch`)
+//!   keep exactly the nodes reachable from a root, from a node on a cycle, or both; after a
+//!   `collect()` every other node has dropped.
+//! - `Gc` and `SyncGc` keep exactly the nodes reachable from a root after `collect()`.
+//! - `Leak` drops nothing.
+//! - At every step, no node reachable from a root has dropped; no node ever drops twice.
+//! - At the end, with every handle dropped and a final `collect()`, the ledger's counts
+//!   (allocated, reclaimed, leaked, double reclaims) agree with the prediction.
+//!
+//! 256 cases by default; `PROPTEST_CASES=5000 cargo test --test reachability` runs more.
+//! A failure shrinks to a minimal graph and operation sequence.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc as StdArc;
+
+use proptest::prelude::*;
+use reclaimer::metrics::{Ledger, Tracked};
+use reclaimer::strategy::{for_each, Visit};
+use reclaimer::{
+    Cell, Lock, OptionCell, Shareable, Shared, Strategy as Reclaim, ThreadSafe, Trace,
+};
+
+/// The most nodes a case can create: the initial graph plus one per operation.
+const MAX_NODES: usize = 8 + 64;
+/// Each node has one link of each kind.
+const SLOTS: usize = 3;
+
+/// Counts each node's drops.
+struct Probe {
+    id: usize,
+    drops: StdArc<Vec<AtomicU32>>,
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+type Link<S> = Option<Shared<S, Node<S>>>;
+
+/// A node with one outgoing link through each mutable container of the library.
+#[derive(Trace)]
+struct Node<S: Reclaim> {
+    #[trace(skip)]
+    probe: Probe,
+    /// Slot 0: a cell holding an optional link (`swap` replaces it).
+    cell: Cell<S, Link<S>>,
+    /// Slot 1: the optional cell.
+    option: OptionCell<S, Node<S>>,
+    /// Slot 2: the traced lock, mutated in place.
+    lock: Lock<S, Link<S>>,
+    /// Known to the ledger.
+    tracked: Tracked<()>,
+}
+
+/// One generated operation. Indices are reduced modulo the current number of handles or
+/// nodes, so every sequence is valid and shrinking towards 0 keeps it valid.
+#[derive(Clone, Debug)]
+enum Op {
+    /// A new node, held by a new handle.
+    Create,
+    /// Clone handle `h`.
+    Clone(usize),
+    /// Drop handle `h`.
+    Drop(usize),
+    /// Point link `slot` of the node behind handle `from` at the node behind handle `to`.
+    Link { from: usize, slot: usize, to: usize },
+    /// Empty link `slot` of the node behind handle `from`.
+    Unlink { from: usize, slot: usize },
+    /// Load link `slot` of the node behind handle `from` into a new handle, if it is set.
+    Load { from: usize, slot: usize },
+    /// `S::collect()`, then check the prediction exactly.
+    Collect,
+}
+
+/// A generated case: an initial graph, the nodes held, then operations.
+#[derive(Clone, Debug)]
+struct Case {
+    nodes: usize,
+    /// `(from, slot, to)`, node indices modulo `nodes`; a later edge on the same link wins.
+    edges: Vec<(usize, usize, usize)>,
+    /// Nodes the test holds a handle to at the start (modulo `nodes`).
+    held: Vec<usize>,
+    ops: Vec<Op>,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let h = 0..16usize;
+    prop_oneof![
+        2 => Just(Op::Create),
+        1 => h.clone().prop_map(Op::Clone),
+        3 => h.clone().prop_map(Op::Drop),
+        4 => (h.clone(), 0..SLOTS, h.clone()).prop_map(|(from, slot, to)| Op::Link { from, slot, to }),
+        2 => (h.clone(), 0..SLOTS).prop_map(|(from, slot)| Op::Unlink { from, slot }),
+        2 => (h, 0..SLOTS).prop_map(|(from, slot)| Op::Load { from, slot }),
+        1 => Just(Op::Collect),
+    ]
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (1..=8usize).prop_flat_map(|nodes| {
+        (
+            Just(nodes),
+            prop::collection::vec((0..nodes, 0..SLOTS, 0..nodes), 0..16),
+            prop::collection::vec(0..nodes, 0..4),
+            prop::collection::vec(op(), 0..64),
+        )
+            .prop_map(|(nodes, edges, held, ops)| Case {
+                nodes,
+                edges,
+                held,
+                ops,
+            })
+    })
+}
+
+/// The oracle's model: each node's links and the handles the test holds, as node indices.
+#[derive(Default)]
+struct Model {
+    links: Vec<[Option<usize>; SLOTS]>,
+    roots: Vec<usize>,
+}
+
+impl Model {
+    fn successors(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        self.links[node].iter().flatten().copied()
+    }
+
+    /// Every node reachable from `seeds`.
+    fn reach(&self, seeds: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = seeds.into_iter().collect();
+        while let Some(n) = stack.pop() {
+            if seen.insert(n) {
+                stack.extend(self.successors(n));
+            }
+        }
+        seen
+    }
+
+    /// The nodes on a cycle: reachable from one of their own successors.
+    fn on_cycle(&self) -> BTreeSet<usize> {
+        (0..self.links.len())
+            .filter(|&n| self.reach(self.successors(n)).contains(&n))
+            .collect()
+    }
+
+    /// The nodes strategy `S` keeps once it has reclaimed what it can.
+    ///
+    /// The links of a node already dropped never change again (nothing can reach it to change
+    /// them), and a dropped node is never reached from what is kept, so the computation can
+    /// run over every node ever created.
+    fn kept<S: Reclaim>(&self) -> BTreeSet<usize> {
+        if !S::FREES_MEMORY {
+            (0..self.links.len()).collect()
+        } else if S::RECLAIMS_CYCLES {
+            self.reach(self.roots.iter().copied())
+        } else {
+            self.reach(self.roots.iter().copied().chain(self.on_cycle()))
+        }
+    }
+}
+
+/// What one run observed.
+struct Run {
+    drops: StdArc<Vec<AtomicU32>>,
+}
+
+impl Run {
+    fn dropped(&self, nodes: usize) -> Result<BTreeSet<usize>, TestCaseError> {
+        let mut dropped = BTreeSet::new();
+        for n in 0..nodes {
+            match self.drops[n].load(Ordering::SeqCst) {
+                0 => {}
+                1 => {
+                    dropped.insert(n);
+                }
+                k => return Err(TestCaseError::fail(format!("node {n} dropped {k} times"))),
+            }
+        }
+        Ok(dropped)
+    }
+}
+
+fn run<S: Reclaim>(case: &Case) -> Result<(), TestCaseError>
+where
+    Node<S>: Shareable<S>,
+    Link<S>: Shareable<S>,
+{
+    let name = S::NAME;
+    let ledger = Ledger::new();
+    let observed = Run {
+        drops: StdArc::new((0..MAX_NODES).map(|_| AtomicU32::new(0)).collect()),
+    };
+    let mut model = Model::default();
+    // Every node the test has created, by index: the handles of `handles` point into it.
+    let mut handles: Vec<(usize, Shared<S, Node<S>>)> = Vec::new();
+
+    let create = |model: &mut Model| -> (usize, Shared<S, Node<S>>) {
+        let id = model.links.len();
+        model.links.push([None; SLOTS]);
+        let node = Shared::new(Node {
+            probe: Probe {
+                id,
+                drops: observed.drops.clone(),
+            },
+            cell: Cell::new(Shared::new(None)),
+            option: OptionCell::empty(),
+            lock: Lock::new(None),
+            tracked: Tracked::new(&ledger, ()),
+        });
+        (id, node)
+    };
+    let set = |node: &Node<S>, slot: usize, to: Option<Shared<S, Node<S>>>| match slot {
+        0 => drop(node.cell.swap(Shared::new(to))),
+        1 => node.option.store(to),
+        _ => node.lock.with(|link| *link = to),
+    };
+    let get = |node: &Node<S>, slot: usize| -> Option<Shared<S, Node<S>>> {
+        match slot {
+            0 => node.cell.read(|link| link.clone()),
+            1 => node.option.load(),
+            _ => node.lock.read(|link| link.clone()),
+        }
+    };
+
+    // The initial graph: every node held while it is linked, then only `held`.
+    let mut initial: Vec<(usize, Shared<S, Node<S>>)> =
+        (0..case.nodes).map(|_| create(&mut model)).collect();
+    for &(from, slot, to) in &case.edges {
+        set(&initial[from].1, slot, Some(initial[to].1.clone()));
+        model.links[from][slot] = Some(to);
+    }
+    for &n in &case.held {
+        handles.push((n, initial[n].1.clone()));
+        model.roots.push(n);
+    }
+    initial.clear();
+
+    let check = |model: &Model, exact: bool, step: &str| -> Result<(), TestCaseError> {
+        let dropped = observed.dropped(model.links.len())?;
+        let live = model.reach(model.roots.iter().copied());
+        let early: Vec<_> = dropped.intersection(&live).collect();
+        prop_assert!(
+            early.is_empty(),
+            "{name}, {step}: nodes {early:?} dropped while reachable from a root"
+        );
+        if exact {
+            let kept = model.kept::<S>();
+            let expected: BTreeSet<usize> = (0..model.links.len())
+                .filter(|n| !kept.contains(n))
+                .collect();
+            prop_assert_eq!(
+                &dropped,
+                &expected,
+                "{}, {}: dropped nodes (left) differ from the oracle's (right); links {:?}, roots {:?}",
+                name,
+                step,
+                model.links,
+                model.roots
+            );
+        }
+        Ok(())
+    };
+    S::collect();
+    check(&model, true, "after building the initial graph")?;
+
+    for (i, op) in case.ops.iter().enumerate() {
+        let step = format!("op {i} {op:?}");
+        let len = handles.len();
+        match *op {
+            Op::Create => {
+                let node = create(&mut model);
+                model.roots.push(node.0);
+                handles.push(node);
+            }
+            Op::Clone(h) if len > 0 => {
+                let (n, node) = &handles[h % len];
+                let copy = (*n, node.clone());
+                model.roots.push(copy.0);
+                handles.push(copy);
+            }
+            Op::Drop(h) if len > 0 => {
+                drop(handles.swap_remove(h % len));
+                model.roots.swap_remove(h % len);
+            }
+            Op::Link { from, slot, to } if len > 0 => {
+                let (to_id, target) = (handles[to % len].0, handles[to % len].1.clone());
+                let (from_id, node) = &handles[from % len];
+                set(node, slot, Some(target));
+                model.links[*from_id][slot] = Some(to_id);
+            }
+            Op::Unlink { from, slot } if len > 0 => {
+                let (from_id, node) = &handles[from % len];
+                set(node, slot, None);
+                model.links[*from_id][slot] = None;
+            }
+            Op::Load { from, slot } if len > 0 => {
+                let (from_id, node) = &handles[from % len];
+                let loaded = get(node, slot);
+                let expected = model.links[*from_id][slot];
+                prop_assert_eq!(
+                    loaded.as_ref().map(|n| n.probe.id),
+                    expected,
+                    "{}, {}: the link holds another node",
+                    name,
+                    &step
+                );
+                if let (Some(id), Some(node)) = (expected, loaded) {
+                    model.roots.push(id);
+                    handles.push((id, node));
+                }
+            }
+            Op::Collect => S::collect(),
+            _ => {}
+        }
+        check(&model, matches!(op, Op::Collect), &step)?;
+    }
+
+    // The end: every handle dropped, then the ledger's final collect.
+    drop(handles);
+    model.roots.clear();
+    let counts = ledger.finish::<S>().counts;
+    check(&model, true, "at the end")?;
+    let created = model.links.len() as u64;
+    let leaked = model.kept::<S>().len() as u64;
+    prop_assert_eq!(counts.allocated, created, "{}: ledger allocated", name);
+    prop_assert_eq!(
+        counts.reclaimed,
+        created - leaked,
+        "{}: ledger reclaimed",
+        name
+    );
+    prop_assert_eq!(counts.leaked, leaked, "{}: ledger leaked", name);
+    prop_assert_eq!(
+        counts.double_reclaims,
+        0,
+        "{}: ledger double reclaims",
+        name
+    );
+    Ok(())
+}
+
+/// Runs one case on every strategy of the library's list.
+struct Check<'a>(&'a Case);
+
+impl Visit for Check<'_> {
+    type Output = Result<(), TestCaseError>;
+    fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
+        run::<S>(self.0)
+    }
+    fn gc(&mut self) -> Self::Output {
+        run::<reclaimer::Gc>(self.0)
+    }
+}
+
+proptest! {
+    // The default configuration: 256 cases, or `PROPTEST_CASES`.
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn every_strategy_reclaims_what_reachability_predicts(case in case()) {
+        for outcome in for_each(&mut Check(&case)) {
+            outcome?;
+        }
+    }
+}
