@@ -6,8 +6,10 @@
 //!
 //! **What it does.** One task, on a worker, builds `lone` objects and `pairs` two-node
 //! structures whose back-edge is [`Shared::downgrade`] (a real cycle for the collectors, a
-//! weak edge for the refcounting strategies) and drops them all; then it ends, and its worker
-//! parks. Once the runner's park watch has seen that worker park, the runtime's main thread
+//! weak edge for the refcounting strategies) and drops them all; it then hands on what the
+//! strategy's policies left (the park hook's work, so the outcome does not depend on where the
+//! policies happened to stop) and drops one last lone object; then it ends, and its worker
+//! parks. Without the hook, `Epoch` strands exactly that last object. Once the runner's park watch has seen that worker park, the runtime's main thread
 //! keeps working: `busy_ops` handle operations on a cell of its own, then a `collect()`. What
 //! is still in flight then is *stranded* ([`Stats::stranded`]): garbage only the idle worker
 //! could hand on. Run it with and without the park hook ([`Options::park_hook`]) to see what
@@ -129,12 +131,20 @@ where
                             .store(Shared::new(Some(Shared::downgrade(&first))));
                         ctx.op(|| drop((first, second)));
                     }
+                    // Hand on what the strategy's policies left (the park hook's own work), then
+                    // drop one last object: whatever the scheduling did to the policies above,
+                    // this worker parks with exactly that object in its thread-local garbage.
+                    reclaimer::on_park::<S>();
+                    let last = Shared::<S, _>::new(
+                        ctx.obj("Lone", u64::from(p.lone), 0, |t| t.generation(garbage)),
+                    );
+                    ctx.op(|| drop(last));
                     // From here on, count this worker's parks.
                     ctx.park_watch().watch_this_thread()
                 }
             });
             let mut stats = Stats {
-                objects: u64::from(p.lone) + 2 * u64::from(p.pairs),
+                objects: u64::from(p.lone) + 1 + 2 * u64::from(p.pairs),
                 ..Stats::default()
             };
             let parks = match dropper.await {
