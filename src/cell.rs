@@ -79,7 +79,7 @@ impl<S: Strategy, T: Trace + 'static> Cell<S, T> {
     /// Replaces the value; the old one is released.
     #[inline]
     pub fn store(&self, value: Shared<S, T>) {
-        drop(self.swap(value));
+        S::slot_store(&self.slot, value.into_raw());
     }
 
     /// Replaces the value and returns the old one.

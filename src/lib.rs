@@ -135,7 +135,7 @@ pub mod metrics;
 mod option_cell;
 #[cfg(any(feature = "epoch", feature = "metrics"))]
 mod padded;
-#[cfg(any(feature = "epoch", feature = "metrics"))]
+#[cfg(feature = "metrics")]
 mod sharded;
 mod shared;
 pub mod strategy;

@@ -75,7 +75,7 @@ impl<S: Strategy, T: Trace + 'static> OptionCell<S, T> {
     /// Replaces the value; the old one is released.
     #[inline]
     pub fn store(&self, value: Option<Shared<S, T>>) {
-        drop(self.swap(value));
+        S::option_store(&self.slot, value.map(Shared::into_raw));
     }
 
     /// Replaces the value and returns the old one.

@@ -7,9 +7,6 @@
 //! threads whose locals are being destroyed. Numbers are reused, so `N` bounds the threads
 //! alive at once that have a shard to themselves, not the threads a process ever runs.
 
-// `Epoch` uses the counter, the ledger the shards: with one feature off, part is unused.
-#![cfg_attr(not(all(feature = "metrics", feature = "epoch")), allow(dead_code))]
-
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::padded::Padded;
@@ -91,12 +88,6 @@ impl<T, const N: usize> Sharded<T, N> {
         }
     }
 
-    /// This thread's shard.
-    #[inline]
-    pub(crate) fn mine(&self) -> &T {
-        self.mine_alone().0
-    }
-
     /// The shards a thread may have written: those of the numbers handed out so far, and the
     /// shared one. A shard first written concurrently with this call may be left out, which
     /// is the same as reading it just before that write.
@@ -112,67 +103,9 @@ impl<T, const N: usize> Sharded<T, N> {
     }
 }
 
-/// Shards of a [`ShardedCounter`]: 15 threads add to shards of their own, the rest share one.
-const COUNTER_SHARDS: usize = 16;
-
-/// A process-wide count many threads add to: each add is a read-modify-write on the adding
-/// thread's shard, and a sum reads the shards. Usable in a `static`.
-///
-/// Orderings are the caller's, as for one atomic: an add with `Release` and a sum with
-/// `Acquire` order what the adding thread did before the add before what the summing thread
-/// does after the sum, for every add the sum counts.
-pub(crate) struct ShardedCounter {
-    shards: Sharded<AtomicUsize, COUNTER_SHARDS>,
-}
-
-impl ShardedCounter {
-    /// A count of 0.
-    pub(crate) const fn new() -> Self {
-        ShardedCounter {
-            shards: Sharded::new([const { Padded(AtomicUsize::new(0)) }; COUNTER_SHARDS]),
-        }
-    }
-
-    /// Adds one, in this thread's shard, with `ordering`.
-    #[inline]
-    pub(crate) fn increment(&self, ordering: Ordering) {
-        self.add(1, ordering);
-    }
-
-    /// Adds `n` (wrapping), in this thread's shard, with `ordering`.
-    #[inline]
-    pub(crate) fn add(&self, n: usize, ordering: Ordering) {
-        self.shards.mine().fetch_add(n, ordering);
-    }
-
-    /// The count: the wrapping sum of the shards, each loaded with `ordering`.
-    pub(crate) fn sum(&self, ordering: Ordering) -> usize {
-        self.shards
-            .written()
-            .fold(0, |sum, shard| sum.wrapping_add(shard.load(ordering)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_count_sums_the_adds_of_every_thread() {
-        static COUNT: ShardedCounter = ShardedCounter::new();
-        std::thread::scope(|scope| {
-            for _ in 0..20 {
-                scope.spawn(|| {
-                    for _ in 0..100 {
-                        // Relaxed: the scope's join orders the adds before the sum.
-                        COUNT.increment(Ordering::Relaxed);
-                    }
-                    COUNT.add(5, Ordering::Relaxed);
-                });
-            }
-        });
-        assert_eq!(COUNT.sum(Ordering::Relaxed), 20 * 105);
-    }
 
     #[test]
     fn live_threads_have_distinct_numbers() {

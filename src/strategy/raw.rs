@@ -33,6 +33,11 @@ pub(crate) trait Backend {
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R;
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T>;
     fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T>;
+    /// Replaces the value and releases the old one.
+    #[inline]
+    fn slot_store<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) {
+        drop(Self::slot_swap(slot, new));
+    }
     fn slot_rcu<T: Trace + 'static>(
         slot: &Self::Slot<T>,
         f: impl FnMut(&T) -> Self::Ptr<T>,
@@ -56,6 +61,11 @@ pub(crate) trait Backend {
         slot: &Self::OptionSlot<T>,
         new: Option<Self::Ptr<T>>,
     ) -> Option<Self::Ptr<T>>;
+    /// Replaces the value, if any, and releases the old one.
+    #[inline]
+    fn option_store<T: Trace + 'static>(slot: &Self::OptionSlot<T>, new: Option<Self::Ptr<T>>) {
+        drop(Self::option_swap(slot, new));
+    }
     /// As [`slot_update`](Backend::slot_update), for an optional slot: `Some(new)` replaces the
     /// value (returning `Some(old)`), `None` leaves it untouched (returning `None`).
     #[allow(clippy::option_option)]

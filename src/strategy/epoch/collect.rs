@@ -1,15 +1,13 @@
 //! [`Strategy::collect`](crate::Strategy::collect) for `Epoch`: flush and re-pin until this
 //! thread's garbage, and every bag handed on before the call, is freed.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc as StdArc;
 #[cfg(not(reclaimer_loom))]
 use std::time::Duration;
 
 use crossbeam_epoch as cb;
 
-use super::counts::FREED;
-use super::local::{own_pending, reset_local, ORIGIN};
+use super::counts::{freed, own, own_pending, SHARED};
+use super::local::reset_local;
 use super::retire::adopt_orphans;
 use super::Epoch;
 use crate::loom::yield_now;
@@ -78,21 +76,23 @@ pub(super) fn collect() {
             if markers == 2 {
                 break;
             }
-            match ORIGIN.try_with(StdArc::clone) {
-                Ok(origin) => cb::pin().defer(move || drop(origin)),
-                Err(_) => break,
+            let origin = own();
+            if std::ptr::eq(origin, &SHARED) {
+                // This thread's locals are being destroyed: no origin of its own to wait on.
+                break;
             }
+            origin.marker_deferred();
+            cb::pin().defer(move || origin.marker_freed());
             markers += 1;
         }
-        // Relaxed: only compared with the count after this round.
-        let before = FREED.sum(Ordering::Relaxed);
+        let before = freed();
         // Each round pins anew, so this thread never holds the epoch back.
         let guard = cb::pin();
         adopt_orphans(&guard);
         guard.flush();
         drop(guard);
-        // Relaxed: as above. A marker freed counts as progress too.
-        if FREED.sum(Ordering::Relaxed) != before || own_pending() == 0 {
+        // A marker freed counts as progress too.
+        if freed() != before || own_pending() == 0 {
             idle.reset();
         } else if !idle.wait() {
             break;

@@ -2,55 +2,55 @@
 //! its [`Origin`].
 
 use std::cell::Cell as StdCell;
-use std::sync::Arc as StdArc;
 
+use super::counts::Origin;
 use crate::loom::local_key;
 
 /// A thread's progress towards its next flush.
 pub(super) struct Local {
-    /// Epoch operations since the last flush (or since the last check that found no garbage).
-    pub(super) operations: StdCell<u32>,
+    /// Epoch operations left before the next check of the operation rule: counted down on the
+    /// fast path, so a read touches no shared state and does not load the policy.
+    pub(super) countdown: StdCell<u32>,
+    /// Whether `countdown` was set from the policy since the last flush; `false` makes the next
+    /// operation read the policy.
+    pub(super) armed: StdCell<bool>,
     /// Deferrals since the last flush.
     pub(super) deferrals: StdCell<u32>,
     /// How many deferred drops this thread is running now; no policy flush starts inside one.
     pub(super) running: StdCell<u32>,
     /// The origin of the innermost deferred drop running now (null when none).
     pub(super) origin: StdCell<*const Origin>,
+    /// This thread's own origin, once taken (null before, and once its locals are destroyed).
+    pub(super) own: StdCell<*const Origin>,
 }
-
-/// Marks the thread that retired an object: its strong count, minus the thread's own
-/// reference, is the number of that thread's deferred drops that have not run yet.
-#[derive(Debug)]
-pub(super) struct Origin;
 
 local_key! {
     pub(super) static LOCAL: Local = const {
         Local {
-            operations: StdCell::new(0),
+            countdown: StdCell::new(0),
+            armed: StdCell::new(false),
             deferrals: StdCell::new(0),
             running: StdCell::new(0),
             origin: StdCell::new(std::ptr::null()),
+            own: StdCell::new(std::ptr::null()),
         }
     };
 }
 
-local_key! {
-    pub(super) static ORIGIN: StdArc<Origin> = StdArc::new(Origin);
-}
-
-/// Forgets this thread's progress towards a flush: it has just flushed.
+/// Forgets this thread's progress towards a flush (it has just flushed, or the policy changed):
+/// its next epoch operation reads the policy anew.
 pub(super) fn reset_local() {
     let _ = LOCAL.try_with(|local| {
-        local.operations.set(0);
+        local.countdown.set(0);
+        local.armed.set(false);
         local.deferrals.set(0);
     });
 }
 
-/// This thread's deferred drops that have not run yet.
-pub(super) fn own_pending() -> usize {
-    ORIGIN
-        .try_with(|origin| StdArc::strong_count(origin) - 1)
-        .unwrap_or(0)
+/// Makes this thread's next epoch operation read the policy anew (it was just changed), keeping
+/// its count of deferrals.
+pub(super) fn disarm() {
+    let _ = LOCAL.try_with(|local| local.armed.set(false));
 }
 
 /// Marks this thread as running a deferred drop: no policy flush starts inside one, and what it
@@ -60,11 +60,11 @@ pub(super) struct Running {
 }
 
 impl Running {
-    pub(super) fn enter(origin: &StdArc<Origin>) -> Self {
+    pub(super) fn enter(origin: &'static Origin) -> Self {
         let outer = LOCAL
             .try_with(|local| {
                 local.running.set(local.running.get() + 1);
-                local.origin.replace(StdArc::as_ptr(origin))
+                local.origin.replace(origin)
             })
             .unwrap_or(std::ptr::null());
         Running { outer }

@@ -153,11 +153,8 @@ mod retire;
 #[cfg(all(test, not(reclaimer_loom)))]
 mod tests;
 
-use std::sync::atomic::Ordering;
-
 use crossbeam_epoch as cb;
 
-use self::counts::{DEFERRED, FREED};
 use self::local::reset_local;
 use self::retire::adopt_orphans;
 use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
@@ -192,12 +189,7 @@ impl Epoch {
 
     /// Objects retired but not yet dropped, over all threads: the garbage in flight.
     pub fn pending() -> usize {
-        // Acquire pairs with the Release increments of `FREED`: every drop counted there was
-        // deferred, and counted in `DEFERRED`, before it, so the loads below see those counts.
-        let freed = FREED.sum(Ordering::Acquire);
-        // Relaxed: a statistic; the Acquire loads above already order these after them.
-        let deferred = DEFERRED.sum(Ordering::Relaxed);
-        deferred.saturating_sub(freed)
+        counts::pending()
     }
 }
 

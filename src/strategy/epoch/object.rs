@@ -81,15 +81,22 @@ pub(super) unsafe fn try_acquire_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
 /// The caller owns a weak reference to `ptr` (or the strong group's implicit one) and gives it
 /// up: it must not use `ptr` afterwards.
 pub(super) unsafe fn release_weak<T>(ptr: NonNull<Inner<T>>) {
-    // Release pairs with the Acquire fence below on whichever thread releases last: every use of
-    // the counts, and the value's drop (which precedes the release of the implicit weak), happen
-    // before the free.
     // SAFETY: we hold a weak reference, so the allocation is live.
-    if unsafe { weak(ptr) }.fetch_sub(1, Ordering::Release) != 1 {
-        return;
+    let count = unsafe { weak(ptr) };
+    // A count of 1 is ours alone: the implicit weak is gone with the last strong reference
+    // (which never comes back), and a new weak reference is made only from a strong or weak
+    // one, so no other thread can raise it. Then the free needs no read-modify-write. Acquire
+    // pairs with the Release decrements of every other weak reference, as the fence below.
+    if count.load(Ordering::Acquire) != 1 {
+        // Release pairs with the Acquire fence below on whichever thread releases last: every
+        // use of the counts, and the value's drop (which precedes the release of the implicit
+        // weak), happen before the free.
+        if count.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        // Acquire pairs with the Release decrements of every other weak reference.
+        fence(Ordering::Acquire);
     }
-    // Acquire pairs with the Release decrements of every other weak reference.
-    fence(Ordering::Acquire);
     // SAFETY: the weak count reached zero. The implicit weak was released, so the value was
     // dropped and no pinned reader can still reach the object (it is released only by the
     // deferred drop); no `Weak` remains. The allocation came from `Box::new` in `EpochPtr::new`,

@@ -40,6 +40,7 @@ impl<T> EpochOptionSlot<T> {
         }
     }
 
+    #[inline]
     pub(super) fn read<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
         let guard = cb::pin();
         // Acquire pairs with the Release half of the swap or compare-exchange that stored the
@@ -53,6 +54,7 @@ impl<T> EpochOptionSlot<T> {
         result
     }
 
+    #[inline]
     pub(super) fn load(&self) -> Option<EpochPtr<T>> {
         let guard = cb::pin();
         loop {
@@ -73,6 +75,7 @@ impl<T> EpochOptionSlot<T> {
         }
     }
 
+    #[inline]
     pub(super) fn swap(&self, new: Option<EpochPtr<T>>) -> Option<EpochPtr<T>> {
         let guard = cb::pin();
         // AcqRel, as in `EpochSlot`'s swap: Release publishes the new value to readers' Acquire
@@ -86,7 +89,23 @@ impl<T> EpochOptionSlot<T> {
         unsafe { from_raw(old.as_raw()) }
     }
 
+    #[inline]
+    pub(super) fn store(&self, new: Option<EpochPtr<T>>) {
+        // One pin for the swap and the release, as in `EpochSlot`'s store.
+        let guard = cb::pin();
+        // AcqRel: as in `swap`.
+        let old = self
+            .atomic
+            .swap(cb::Shared::from(into_raw(new)), Ordering::AcqRel, &guard);
+        tick(&guard, false);
+        // SAFETY: the slot's strong reference to the old value, if any, moves to us.
+        if let Some(old) = unsafe { from_raw(old.as_raw()) } {
+            old.release_under(&guard);
+        }
+    }
+
     #[allow(clippy::option_option)]
+    #[inline]
     pub(super) fn update(
         &self,
         mut f: impl FnMut(Option<&T>) -> Option<Option<EpochPtr<T>>>,

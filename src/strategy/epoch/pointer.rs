@@ -59,6 +59,28 @@ impl<T> EpochPtr<T> {
     }
 }
 
+impl<T> EpochPtr<T> {
+    /// Gives up this strong reference; if it was the last, retires the object under `guard`
+    /// and counts the release as an epoch operation, as [`Drop`] does under a pin of its own.
+    /// For callers that are pinned already: a store releases the old value under the pin of
+    /// its swap.
+    #[inline]
+    pub(super) fn release_under(self, guard: &cb::Guard) {
+        let ptr = self.into_raw();
+        // SAFETY: `into_raw` kept the allocation and its strong reference, given up here.
+        // Release and Acquire as in `Drop`.
+        if unsafe { strong(NonNull::new_unchecked(ptr.cast_mut())) }.fetch_sub(1, Ordering::Release)
+            != 1
+        {
+            return;
+        }
+        fence(Ordering::Acquire);
+        // SAFETY: our decrement took the count to zero, after the Acquire fence above.
+        unsafe { retire(NonNull::new_unchecked(ptr.cast_mut()), guard) };
+        tick(guard, true);
+    }
+}
+
 impl<T> Clone for EpochPtr<T> {
     #[inline]
     fn clone(&self) -> Self {
@@ -282,6 +304,19 @@ impl Backend for Epoch {
         unsafe { EpochPtr::from_raw(old.as_raw()) }
     }
     #[inline]
+    fn slot_store<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) {
+        // One pin for the swap and the release of the old value; the same orderings and
+        // operation counts as `slot_swap` followed by a drop.
+        let guard = cb::pin();
+        // AcqRel: as in `slot_swap`.
+        let old = slot
+            .atomic
+            .swap(cb::Shared::from(new.into_raw()), Ordering::AcqRel, &guard);
+        tick(&guard, false);
+        // SAFETY: the slot's strong reference to the old value moves to us.
+        unsafe { EpochPtr::from_raw(old.as_raw()) }.release_under(&guard);
+    }
+    #[inline]
     fn slot_rcu<T: Trace + 'static>(
         slot: &Self::Slot<T>,
         mut f: impl FnMut(&T) -> Self::Ptr<T>,
@@ -374,6 +409,10 @@ impl Backend for Epoch {
         new: Option<Self::Ptr<T>>,
     ) -> Option<Self::Ptr<T>> {
         slot.swap(new)
+    }
+    #[inline]
+    fn option_store<T: Trace + 'static>(slot: &Self::OptionSlot<T>, new: Option<Self::Ptr<T>>) {
+        slot.store(new);
     }
     #[inline]
     fn option_update<T: Trace + 'static>(

@@ -99,10 +99,16 @@ impl Default for FlushPolicy {
 /// The installed policy, packed as `deferrals << 32 | operations`.
 pub(super) static POLICY: AtomicU64 = AtomicU64::new(FlushPolicy::DEFAULT.pack());
 impl Epoch {
-    /// Installs `policy` for every thread, from their next epoch operation on.
+    /// Installs `policy` for every thread: the calling thread applies it from its next epoch
+    /// operation on, every other thread from its next flush, deferral or end of its current
+    /// count of operations, whichever comes first.
+    ///
+    /// Threads read the policy only at those points, so that a read, the most common epoch
+    /// operation, costs a thread-local countdown and not a look at shared state.
     pub fn set_flush_policy(policy: FlushPolicy) {
         // Relaxed: a tuning knob each thread reads on its own; no memory is published with it.
         POLICY.store(policy.pack(), Ordering::Relaxed);
+        super::local::disarm();
     }
 
     /// The policy in force.

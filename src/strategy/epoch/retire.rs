@@ -4,28 +4,28 @@
 use std::mem::{self, ManuallyDrop};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc as StdArc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use crossbeam_epoch::Guard;
 
-use super::counts::{DEFERRED, FREED};
-use super::local::{Origin, Running, LOCAL, ORIGIN};
+use super::counts::{own, Origin};
+use super::local::{Running, LOCAL};
 use super::object::{release_weak, Inner};
 
+/// An object whose strong count reached zero, waiting for its deferred drop. Type-erased, so
 /// that retirements made inside a deferred drop can wait in one list (see [`ORPHANS`]); three
 /// words, so crossbeam stores the closure that owns it inline in its bag.
-/// An object whose strong count reached zero, waiting for its deferred drop. Type-erased, so
 pub(super) struct Retired {
     ptr: NonNull<()>,
     /// `finish::<T>` for the object's `T`.
     finish: unsafe fn(NonNull<()>),
-    /// Counts this drop among the pending ones of the thread that retired it until it runs.
-    origin: StdArc<Origin>,
+    /// The counts of the thread that retired it, where this drop is pending until it runs.
+    origin: &'static Origin,
 }
 
 // SAFETY: a `Retired` owns the last strong reference to an `Inner<T>` built by
 // `ThreadSafeBackend::ptr_new`, which requires `T: Send + Sync`; dropping the value on another
-// thread is what `T: Send` allows. The `Arc<Origin>` is `Send`.
+// thread is what `T: Send` allows. The `&'static Origin` is `Send`.
 unsafe impl Send for Retired {}
 
 /// What panicked, as `hostile::rethrow` names it.
@@ -58,16 +58,15 @@ impl Retired {
     /// Runs the deferred drop: drops the value, releases the implicit weak reference and
     /// counts the drop as freed.
     fn run(self) {
-        /// Counts the drop in `FREED` when dropped, even if the value's drop panics.
-        struct Freed;
+        /// Counts the drop as run when dropped, even if the value's drop panics.
+        struct Freed(&'static Origin);
         impl Drop for Freed {
             fn drop(&mut self) {
-                // Release pairs with the Acquire loads in `Epoch::pending`.
-                FREED.increment(Ordering::Release);
+                self.0.count_freed();
             }
         }
-        let _freed = Freed;
-        let _running = Running::enter(&self.origin);
+        let _freed = Freed(self.origin);
+        let _running = Running::enter(self.origin);
         // SAFETY: `retire`'s contract made this object retired, once; crossbeam runs this only
         // after every thread pinned when it was deferred has unpinned, and no reader can reach
         // the object since (no cell holds it, upgrades fail at zero).
@@ -83,7 +82,8 @@ impl Retired {
 
     /// Hands the drop to the epoch: it runs once every guard active now is dropped.
     fn defer(self, guard: &Guard) {
-        // SAFETY: the closure owns a pointer to a heap object and an `Arc`, nothing on the stack.
+        // SAFETY: the closure owns a pointer to a heap object and a `'static` reference, nothing
+        // on the stack.
         // It may run on another thread, which `Retired: Send` allows. crossbeam runs it after
         // every guard active now is dropped, and no cell holds the object any more (a cell holds
         // a strong reference), so no later reader can reach it.
@@ -121,31 +121,31 @@ pub(super) fn adopt_orphans(guard: &Guard) {
     }
 }
 
+/// Hands the object to the epoch: its value is dropped, and the strong group's weak reference
+/// released, once no thread pinned now can still be reading it.
 ///
 /// # Safety
 ///
 /// The strong count of `ptr` reached zero in this caller's decrement (so each object is retired
 /// once), and the caller has done an Acquire fence after it.
-/// Hands the object to the epoch: its value is dropped, and the strong group's weak reference
-/// released, once no thread pinned now can still be reading it.
 pub(super) unsafe fn retire<T>(ptr: NonNull<Inner<T>>, guard: &Guard) {
-    // Relaxed: a statistic; `Epoch::pending` orders its loads through `FREED`.
-    DEFERRED.increment(Ordering::Relaxed);
     let running_origin = LOCAL
         .try_with(|local| (local.running.get() > 0).then(|| local.origin.get()))
         .ok()
         .flatten()
         .filter(|origin| !origin.is_null());
     let origin = match running_origin {
-        // SAFETY: the pointer is the `Arc<Origin>` of the `Retired` running on this thread,
-        // which holds a strong reference until it returns, after this.
-        Some(origin) => unsafe {
-            StdArc::increment_strong_count(origin);
-            StdArc::from_raw(origin)
-        },
-        None => ORIGIN
-            .try_with(StdArc::clone)
-            .unwrap_or_else(|_| StdArc::new(Origin)),
+        Some(origin) => {
+            // SAFETY: origins live forever; this is the one of the `Retired` running here.
+            let origin: &'static Origin = unsafe { &*origin };
+            origin.count_orphan();
+            origin
+        }
+        None => {
+            let origin = own();
+            origin.count_retired();
+            origin
+        }
     };
     let retired = Retired {
         ptr: ptr.cast(),
