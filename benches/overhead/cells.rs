@@ -11,7 +11,7 @@ use crate::harness::{batch, on_two_threads, pair, Batch, Pair, WRAPPER};
 
 /// The `Epoch` store target of the performance issue: a store ≤ 1.5× crossbeam's raw `swap`
 /// plus `defer_destroy`. The raw side does not do the same work (crossbeam-epoch has no
-/// refcounted pointer to retire), so the wrapper target does not apply.
+/// refcounted pointer to retire), so the 1.05 wrapper target does not apply.
 const EPOCH_STORE: f64 = 1.5;
 
 /// The `Epoch` read ÷ `Arc` clone target of BLUEPRINT §7, where two threads share one object.
