@@ -133,32 +133,47 @@ where
     }
 }
 
+/// The raw [`Graph`] `$graph` over nodes `$node` whose edges are a `Mutex<Vec<$ptr>>`, the
+/// idiom shared by std `Arc`, dumpster and leaked boxes: `$new` makes a handle of a fresh
+/// node, `$collect` runs after the roots are dropped.
+macro_rules! mutex_graph {
+    ($graph:ident, $node:ident, $ptr:ty, $new:expr, $collect:block) => {
+        struct $graph;
+
+        impl Graph for $graph {
+            type Node = $ptr;
+            #[inline]
+            fn node() -> Self::Node {
+                $new($node {
+                    edges: Mutex::new(Vec::new()),
+                })
+            }
+            #[inline]
+            fn link(from: &Self::Node, to: Self::Node) {
+                from.edges.lock().unwrap().push(to);
+            }
+            #[inline]
+            fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
+                remove_at(&mut from.edges.lock().unwrap(), k)
+            }
+            #[inline]
+            fn collect() $collect
+        }
+    };
+}
+
 /// std `Arc` with a `Mutex` of edges.
 struct ArcNode {
     edges: Mutex<Vec<std::sync::Arc<ArcNode>>>,
 }
 
-struct RawArc;
-
-impl Graph for RawArc {
-    type Node = std::sync::Arc<ArcNode>;
-    #[inline]
-    fn node() -> Self::Node {
-        std::sync::Arc::new(ArcNode {
-            edges: Mutex::new(Vec::new()),
-        })
-    }
-    #[inline]
-    fn link(from: &Self::Node, to: Self::Node) {
-        from.edges.lock().unwrap().push(to);
-    }
-    #[inline]
-    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
-        remove_at(&mut from.edges.lock().unwrap(), k)
-    }
-    #[inline]
-    fn collect() {}
-}
+mutex_graph!(
+    RawArc,
+    ArcNode,
+    std::sync::Arc<ArcNode>,
+    std::sync::Arc::new,
+    {}
+);
 
 /// rust-gc's `Gc` with a `GcCell` of edges.
 struct GcNode {
@@ -212,56 +227,26 @@ unsafe impl<V: dumpster::Visitor> dumpster::TraceWith<V> for DumpsterNode {
     }
 }
 
-struct RawDumpster;
-
-impl Graph for RawDumpster {
-    type Node = dumpster::sync::Gc<DumpsterNode>;
-    #[inline]
-    fn node() -> Self::Node {
-        dumpster::sync::Gc::new(DumpsterNode {
-            edges: Mutex::new(Vec::new()),
-        })
-    }
-    #[inline]
-    fn link(from: &Self::Node, to: Self::Node) {
-        from.edges.lock().unwrap().push(to);
-    }
-    #[inline]
-    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
-        remove_at(&mut from.edges.lock().unwrap(), k)
-    }
-    #[inline]
-    fn collect() {
-        dumpster::sync::collect();
-    }
-}
+mutex_graph!(
+    RawDumpster,
+    DumpsterNode,
+    dumpster::sync::Gc<DumpsterNode>,
+    dumpster::sync::Gc::new,
+    { dumpster::sync::collect() }
+);
 
 /// Leaked boxes with a `Mutex` of edges.
 struct LeakNode {
     edges: Mutex<Vec<&'static LeakNode>>,
 }
 
-struct RawLeak;
-
-impl Graph for RawLeak {
-    type Node = &'static LeakNode;
-    #[inline]
-    fn node() -> Self::Node {
-        Box::leak(Box::new(LeakNode {
-            edges: Mutex::new(Vec::new()),
-        }))
-    }
-    #[inline]
-    fn link(from: &Self::Node, to: Self::Node) {
-        from.edges.lock().unwrap().push(to);
-    }
-    #[inline]
-    fn unlink(from: &Self::Node, k: u64) -> Option<Self::Node> {
-        remove_at(&mut from.edges.lock().unwrap(), k)
-    }
-    #[inline]
-    fn collect() {}
-}
+mutex_graph!(
+    RawLeak,
+    LeakNode,
+    &'static LeakNode,
+    |node| Box::leak(Box::new(node)),
+    {}
+);
 
 struct Pair {
     name: &'static str,

@@ -16,8 +16,7 @@
 mod common;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
-use reclaimer::{Lock, OptionCell, Shareable, Shared, Strategy, ThreadSafe, Trace, Weak};
+use reclaimer::{Lock, OptionCell, Shareable, Shared, Strategy, Trace, Weak};
 
 type Handle<S> = Shared<S, Tracked<Node<S>>>;
 
@@ -137,26 +136,7 @@ where
     ok && consistent
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S>(self.0)
-    }
-    fn gc(&mut self) -> bool {
-        run::<reclaimer::Gc>(self.0)
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) at `size` nodes.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("doubly_linked", 1000, 1_000_000, example)
-}
+common::runner!("doubly_linked", 1000, 1_000_000, |size|
+    thread_safe: run::<S>(size),
+    gc: run::<reclaimer::Gc>(size),
+);

@@ -19,8 +19,7 @@ mod common;
 use std::time::Instant;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
-use reclaimer::{BackEdge, Lock, OptionCell, Shareable, Shared, Strategy, ThreadSafe, Trace, Weak};
+use reclaimer::{BackEdge, Lock, OptionCell, Shareable, Shared, Strategy, Trace, Weak};
 
 type Handle<S> = Shared<S, Tracked<Node<S>>>;
 type Back<S> = Weak<S, Tracked<Node<S>>>;
@@ -115,26 +114,7 @@ where
     ok
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S>(self.0)
-    }
-    fn gc(&mut self) -> bool {
-        run::<reclaimer::Gc>(self.0)
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) at `size` nodes.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("parent_child", 1000, 1_000_000, example)
-}
+common::runner!("parent_child", 1000, 1_000_000, |size|
+    thread_safe: run::<S>(size),
+    gc: run::<reclaimer::Gc>(size),
+);

@@ -19,7 +19,6 @@
 mod common;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
 use reclaimer::{Cell, Lock, Shared, Strategy, ThreadSafe, Trace};
 
 #[derive(Trace)]
@@ -96,27 +95,10 @@ fn run<S: ThreadSafe>(size: usize) -> bool {
     ok && served == size as u64
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S>(self.0)
-    }
-    fn gc(&mut self) -> bool {
+common::runner!("quickstart", 1000, 1_000_000, |size|
+    thread_safe: run::<S>(size),
+    gc: {
         println!("Gc          skipped: its handles are !Send, so tokio::spawn cannot take them");
         true
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) with `size` tasks.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("quickstart", 1000, 1_000_000, example)
-}
+    },
+);

@@ -90,6 +90,49 @@ pub fn main(
     }
 }
 
+/// Declares what every example's entry points share: `Example`, the [`Visit`] that runs the
+/// example on one strategy (`$thread_safe` for a thread-safe `S`, `$gc` for `reclaimer::Gc`,
+/// both with the size bound to `$size`); `example`, which runs it for the strategy named or for
+/// every one (what `tests/examples.rs` calls); and `main`, the command line of [`main`].
+// Allowed unused: not every file that includes this module declares its runner with it.
+#[allow(unused_macros)]
+macro_rules! runner {
+    (
+        $example:literal, $default_size:expr, $max_size:expr,
+        |$size:ident| thread_safe: $thread_safe:expr, gc: $gc:expr $(,)?
+    ) => {
+        struct Example(usize);
+
+        impl reclaimer::strategy::Visit for Example {
+            type Output = bool;
+            fn thread_safe<S: reclaimer::ThreadSafe>(&mut self) -> bool {
+                let $size = self.0;
+                $thread_safe
+            }
+            fn gc(&mut self) -> bool {
+                #[allow(unused_variables)] // an example may skip `Gc`
+                let $size = self.0;
+                $gc
+            }
+        }
+
+        /// Runs the example for `strategy` (every strategy when `None`) at `size`.
+        pub fn example(
+            strategy: Option<&str>,
+            size: usize,
+        ) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
+            common::run(strategy, &mut Example(size))
+        }
+
+        fn main() -> std::process::ExitCode {
+            common::main($example, $default_size, $max_size, example)
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use runner;
+
 fn fail(example: &str, message: &str, usage: &str) -> ExitCode {
     eprintln!("{example}: {message} ({usage})");
     ExitCode::from(2)

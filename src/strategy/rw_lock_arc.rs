@@ -22,7 +22,7 @@ use std::sync::RwLock;
 
 use super::mutex_lock::mutex_lock_ops;
 use super::raw::{Backend, ThreadSafeBackend};
-use super::rw_lock_slot;
+use super::rw_lock_slot::rw_lock_slot_ops;
 use super::std_arc::std_arc_pointer_ops;
 use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{Trace, Visitor};
@@ -55,68 +55,11 @@ impl Backend for RwLockArc {
     std_arc_pointer_ops!();
     mutex_lock_ops!();
 
-    #[inline]
-    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
-        RwLock::new(ptr)
-    }
-    #[inline]
-    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        rw_lock_slot::read(slot, |ptr| f(ptr))
-    }
-    #[inline]
-    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
-        rw_lock_slot::load(slot)
-    }
-    #[inline]
-    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
-        rw_lock_slot::swap(slot, new)
-    }
-    #[inline]
-    fn slot_rcu<T: Trace + 'static>(
-        slot: &Self::Slot<T>,
-        mut f: impl FnMut(&T) -> Self::Ptr<T>,
-    ) -> Self::Ptr<T> {
-        rw_lock_slot::rcu(slot, |ptr| f(ptr))
-    }
-    #[inline]
-    fn slot_update<T: Trace + 'static>(
-        slot: &Self::Slot<T>,
-        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
-    ) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::update(slot, |ptr| f(ptr))
-    }
+    rw_lock_slot_ops!(|ptr| &**ptr);
+
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(_: &Self::Slot<T>, _: &mut V) {}
 
-    #[inline]
-    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
-        RwLock::new(ptr)
-    }
-    #[inline]
-    fn option_read<T: Trace + 'static, R>(
-        slot: &Self::OptionSlot<T>,
-        f: impl FnOnce(Option<&T>) -> R,
-    ) -> R {
-        rw_lock_slot::read(slot, |ptr| f(ptr.as_deref()))
-    }
-    #[inline]
-    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::load(slot)
-    }
-    #[inline]
-    fn option_swap<T: Trace + 'static>(
-        slot: &Self::OptionSlot<T>,
-        new: Option<Self::Ptr<T>>,
-    ) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::swap(slot, new)
-    }
-    #[inline]
-    fn option_update<T: Trace + 'static>(
-        slot: &Self::OptionSlot<T>,
-        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
-    ) -> Option<Option<Self::Ptr<T>>> {
-        rw_lock_slot::update(slot, |ptr| f(ptr.as_deref()))
-    }
     #[inline]
     fn option_trace<T: Trace + 'static, V: Visitor>(_: &Self::OptionSlot<T>, _: &mut V) {}
 }

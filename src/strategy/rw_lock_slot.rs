@@ -43,3 +43,73 @@ pub(super) fn update<P>(slot: &RwLock<P>, f: impl FnOnce(&P) -> Option<P>) -> Op
     let new = f(&current)?;
     Some(std::mem::replace(&mut *current, new))
 }
+
+/// Implements the slot and optional-slot halves of the raw backend (all but tracing) over the
+/// functions above, for `Slot<T> = RwLock<Ptr<T>>` and `OptionSlot<T> = RwLock<Option<Ptr<T>>>`;
+/// `|ptr| deref` turns a `&Ptr<T>` into the `&T` the closures see.
+macro_rules! rw_lock_slot_ops {
+    (|$ptr:ident| $deref:expr) => {
+        #[inline]
+        fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
+            std::sync::RwLock::new(ptr)
+        }
+        #[inline]
+        fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
+            $crate::strategy::rw_lock_slot::read(slot, |$ptr| f($deref))
+        }
+        #[inline]
+        fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
+            $crate::strategy::rw_lock_slot::load(slot)
+        }
+        #[inline]
+        fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
+            $crate::strategy::rw_lock_slot::swap(slot, new)
+        }
+        #[inline]
+        fn slot_rcu<T: Trace + 'static>(
+            slot: &Self::Slot<T>,
+            mut f: impl FnMut(&T) -> Self::Ptr<T>,
+        ) -> Self::Ptr<T> {
+            $crate::strategy::rw_lock_slot::rcu(slot, |$ptr| f($deref))
+        }
+        #[inline]
+        fn slot_update<T: Trace + 'static>(
+            slot: &Self::Slot<T>,
+            mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
+        ) -> Option<Self::Ptr<T>> {
+            $crate::strategy::rw_lock_slot::update(slot, |$ptr| f($deref))
+        }
+
+        #[inline]
+        fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
+            std::sync::RwLock::new(ptr)
+        }
+        #[inline]
+        fn option_read<T: Trace + 'static, R>(
+            slot: &Self::OptionSlot<T>,
+            f: impl FnOnce(Option<&T>) -> R,
+        ) -> R {
+            $crate::strategy::rw_lock_slot::read(slot, |ptr| f(ptr.as_ref().map(|$ptr| $deref)))
+        }
+        #[inline]
+        fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
+            $crate::strategy::rw_lock_slot::load(slot)
+        }
+        #[inline]
+        fn option_swap<T: Trace + 'static>(
+            slot: &Self::OptionSlot<T>,
+            new: Option<Self::Ptr<T>>,
+        ) -> Option<Self::Ptr<T>> {
+            $crate::strategy::rw_lock_slot::swap(slot, new)
+        }
+        #[inline]
+        fn option_update<T: Trace + 'static>(
+            slot: &Self::OptionSlot<T>,
+            mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
+        ) -> Option<Option<Self::Ptr<T>>> {
+            $crate::strategy::rw_lock_slot::update(slot, |ptr| f(ptr.as_ref().map(|$ptr| $deref)))
+        }
+    };
+}
+
+pub(super) use rw_lock_slot_ops;

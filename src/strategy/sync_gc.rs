@@ -48,7 +48,7 @@ use std::sync::{Once, PoisonError, RwLock, TryLockError};
 
 use super::hostile;
 use super::raw::{Backend, ThreadSafeBackend};
-use super::rw_lock_slot;
+use super::rw_lock_slot::{self, rw_lock_slot_ops};
 use super::{strategy_marker, strong_back_edge_ops, BackEdge, Strategy, ThreadSafe};
 use crate::trace::{RawVisitor, Trace, Visitor};
 
@@ -272,70 +272,13 @@ impl Backend for SyncGc {
 
     strong_back_edge_ops!();
 
-    #[inline]
-    fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
-        RwLock::new(ptr)
-    }
-    #[inline]
-    fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        rw_lock_slot::read(slot, |ptr| f(&ptr.0))
-    }
-    #[inline]
-    fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
-        rw_lock_slot::load(slot)
-    }
-    #[inline]
-    fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
-        rw_lock_slot::swap(slot, new)
-    }
-    #[inline]
-    fn slot_rcu<T: Trace + 'static>(
-        slot: &Self::Slot<T>,
-        mut f: impl FnMut(&T) -> Self::Ptr<T>,
-    ) -> Self::Ptr<T> {
-        rw_lock_slot::rcu(slot, |ptr| f(&ptr.0))
-    }
-    #[inline]
-    fn slot_update<T: Trace + 'static>(
-        slot: &Self::Slot<T>,
-        mut f: impl FnMut(&T) -> Option<Self::Ptr<T>>,
-    ) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::update(slot, |ptr| f(&ptr.0))
-    }
+    rw_lock_slot_ops!(|ptr| &*ptr.0);
+
     #[inline]
     fn slot_trace<T: Trace + 'static, V: Visitor>(slot: &Self::Slot<T>, visitor: &mut V) {
         trace_rw_lock(slot, visitor, |ptr, visitor| visitor.visit_sync_gc(ptr));
     }
 
-    #[inline]
-    fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
-        RwLock::new(ptr)
-    }
-    #[inline]
-    fn option_read<T: Trace + 'static, R>(
-        slot: &Self::OptionSlot<T>,
-        f: impl FnOnce(Option<&T>) -> R,
-    ) -> R {
-        rw_lock_slot::read(slot, |ptr| f(ptr.as_ref().map(|ptr| &*ptr.0)))
-    }
-    #[inline]
-    fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::load(slot)
-    }
-    #[inline]
-    fn option_swap<T: Trace + 'static>(
-        slot: &Self::OptionSlot<T>,
-        new: Option<Self::Ptr<T>>,
-    ) -> Option<Self::Ptr<T>> {
-        rw_lock_slot::swap(slot, new)
-    }
-    #[inline]
-    fn option_update<T: Trace + 'static>(
-        slot: &Self::OptionSlot<T>,
-        mut f: impl FnMut(Option<&T>) -> Option<Option<Self::Ptr<T>>>,
-    ) -> Option<Option<Self::Ptr<T>>> {
-        rw_lock_slot::update(slot, |ptr| f(ptr.as_ref().map(|ptr| &*ptr.0)))
-    }
     #[inline]
     fn option_trace<T: Trace + 'static, V: Visitor>(slot: &Self::OptionSlot<T>, visitor: &mut V) {
         trace_rw_lock(slot, visitor, |ptr, visitor| {
