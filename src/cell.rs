@@ -43,6 +43,12 @@ pub struct Cell<S: Strategy, T: Trace + 'static> {
 }
 
 impl<S: Strategy, T: Trace + 'static> Cell<S, T> {
+    /// The backend's slot, for strategy-specific operations.
+    #[cfg(feature = "epoch")]
+    pub(crate) fn slot(&self) -> &S::Slot<T> {
+        &self.slot
+    }
+
     /// A cell holding `value`.
     #[inline]
     pub fn new(value: Shared<S, T>) -> Self {

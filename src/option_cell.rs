@@ -45,6 +45,12 @@ pub struct OptionCell<S: Strategy, T: Trace + 'static> {
 }
 
 impl<S: Strategy, T: Trace + 'static> OptionCell<S, T> {
+    /// The backend's slot, for strategy-specific operations.
+    #[cfg(feature = "epoch")]
+    pub(crate) fn slot(&self) -> &S::OptionSlot<T> {
+        &self.slot
+    }
+
     /// An empty cell; allocates nothing.
     #[inline]
     pub fn empty() -> Self {

@@ -9,7 +9,7 @@ use reclaimer::{Cell, Shared};
 
 use crate::harness::{batch, on_two_threads, pair, Batch, Pair, WRAPPER};
 
-/// The `Epoch` store target of the performance issue: a store ≤ 1.5× crossbeam's raw `swap`
+/// The `Epoch` store target of `docs/performance.md`: a store ≤ 1.5× crossbeam's raw `swap`
 /// plus `defer_destroy`. The raw side does not do the same work (crossbeam-epoch has no
 /// refcounted pointer to retire), so the 1.05 wrapper target does not apply.
 const EPOCH_STORE: f64 = 1.5;
@@ -201,6 +201,51 @@ pub fn epoch_read_vs_arc_clone() -> Vec<Pair> {
             Some(EPOCH_READ),
             on_two_threads(arc_clone(std::sync::Arc::new(1))),
             on_two_threads(epoch_read()),
+        ),
+    ]
+}
+
+/// Cells read per `read-4-cells` repetition.
+const CELLS: usize = 4;
+
+/// Four `Epoch` cells read one after another, each `Cell::read` pinning on its own, and the same
+/// four read with `Cell::get` under one `Epoch::pinned`, both against crossbeam-epoch reading
+/// four `Atomic`s under one pin.
+pub fn epoch_reads_of_four_cells() -> Vec<Pair> {
+    let raw = || {
+        let atomics: [crossbeam_epoch::Atomic<u64>; CELLS] =
+            std::array::from_fn(|i| crossbeam_epoch::Atomic::new(i as u64));
+        batch!(|_| {
+            let guard = crossbeam_epoch::pin();
+            black_box(&atomics).iter().fold(0, |sum, atomic| {
+                let current = atomic.load(Ordering::Acquire, &guard);
+                // SAFETY: the atomics are never null and never retired in this bench.
+                sum + unsafe { *current.deref() }
+            })
+        })
+    };
+    let cells = || -> [Cell<reclaimer::Epoch, u64>; CELLS] {
+        std::array::from_fn(|i| Cell::from_value(i as u64))
+    };
+    let (each, pinned) = (cells(), cells());
+    vec![
+        pair(
+            "read-4-cells",
+            "Epoch",
+            None,
+            raw(),
+            batch!(|_| black_box(&each)
+                .iter()
+                .fold(0, |sum, cell| sum + cell.read(|v| *v))),
+        ),
+        pair(
+            "read-4-cells-pinned",
+            "Epoch",
+            Some(WRAPPER),
+            raw(),
+            batch!(|_| reclaimer::Epoch::pinned(|pin| black_box(&pinned)
+                .iter()
+                .fold(0, |sum, cell| sum + *cell.get(pin)))),
         ),
     ]
 }

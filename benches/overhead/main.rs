@@ -27,6 +27,11 @@
 //!   floor there); `-2-threads`, two threads reading one cell, or cloning one `Arc`, at once, is
 //!   held to ≤ 0.6: reads must not pay a refcount RMW.
 //!
+//! - `read-4-cells`: four `Epoch` cells read one after another, each `Cell::read` pinning on its
+//!   own (no target: four pins against one); `read-4-cells-pinned`: the same four read with
+//!   `Cell::get` inside one `Epoch::pinned`, held to the wrapper target. The raw side reads four crossbeam `Atomic`s
+//!   under one pin.
+//!
 //! The raw side is the crate a strategy wraps, used the way its own docs show: std `Arc` and
 //! `arc_swap::ArcSwap` for `Arc`; std `Arc` and `RwLock<Arc<T>>` for `RwLockArc`;
 //! `crossbeam_epoch::Atomic` read under a pin, and `swap` plus `defer_destroy`, for `Epoch`
@@ -67,6 +72,7 @@ fn main() {
         cells::cell_stores(),
         cells::epoch_stores_on_two_threads(),
         cells::epoch_read_vs_arc_clone(),
+        cells::epoch_reads_of_four_cells(),
         locks::lock_withs(),
         locks::option_reads(),
         locks::option_stores(),

@@ -147,6 +147,7 @@ mod flush;
 mod local;
 mod object;
 mod option;
+mod pinned;
 mod pointer;
 mod policy;
 mod retire;
@@ -159,6 +160,7 @@ use self::local::reset_local;
 use self::retire::adopt_orphans;
 use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 
+pub use self::pinned::Pinned;
 pub use self::policy::FlushPolicy;
 
 /// The `Epoch` strategy: reference-counted pointers freed through crossbeam-epoch, cells read

@@ -15,7 +15,7 @@ use super::pointer::EpochPtr;
 
 /// The optional slot: a crossbeam `Atomic` holding one strong reference, or null.
 pub(crate) struct EpochOptionSlot<T> {
-    atomic: Atomic<Inner<T>>,
+    pub(super) atomic: Atomic<Inner<T>>,
 }
 
 /// The raw pointer an optional pointer becomes in the slot: its strong reference moves in.

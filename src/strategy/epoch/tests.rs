@@ -228,3 +228,24 @@ fn policy_round_trips_and_bounds() {
     assert_eq!(FlushPolicy::DEFAULT.bound(), Some(127));
     assert_eq!(FlushPolicy::NEVER.after_deferrals(4).bound(), None);
 }
+
+#[test]
+fn a_value_got_under_a_pin_outlives_its_replacement_until_the_pin_ends() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let cell = Cell::new(probe(1, &drops));
+    let option = crate::OptionCell::new(Some(probe(2, &drops)));
+    Epoch::pinned(|pin| {
+        let (first, second) = (cell.get(pin), option.get(pin).expect("full"));
+        cell.store(probe(3, &drops));
+        option.store(None);
+        assert!(option.get(pin).is_none());
+        // Inside the pin a collect can only hand the garbage on: nothing pinned is freed.
+        Epoch::collect();
+        assert_eq!((first.value, second.value), (1, 2));
+        assert_eq!(cell.get(pin).value, 3);
+        assert_eq!(dropped(&drops), 0);
+    });
+    // Unpinned: this thread's own garbage is waited for.
+    Epoch::collect();
+    assert_eq!(dropped(&drops), 2);
+}
