@@ -58,7 +58,12 @@ const DROP_SITE: &str = "a `Drop` run by the `Gc` collector (rust-gc's sweep: th
     created or stored)";
 
 impl<T> Drop for GcBox<T> {
+    #[inline]
     fn drop(&mut self) {
+        if !std::mem::needs_drop::<T>() {
+            // Nothing to run, nothing that can panic: the sweep frees the memory.
+            return;
+        }
         if gc::finalizer_safe() {
             // SAFETY: dropped once, here; the value is never used after its box's drop.
             unsafe { ManuallyDrop::drop(&mut self.0) };
@@ -66,20 +71,40 @@ impl<T> Drop for GcBox<T> {
             // rust-gc is sweeping: a panic must not unwind through the sweep, which would leave
             // the rest of the garbage in the heap, to be dropped again (and panic again, then
             // abort) when the thread exits. Kept, and raised again once the collection is done.
+            let outer = IN_SWEEP.replace(true);
             hostile::catching(DROP_SITE, || {
                 // SAFETY: as above.
                 unsafe { ManuallyDrop::drop(&mut self.0) };
             });
+            IN_SWEEP.set(outer);
         }
     }
 }
 
+std::thread_local! {
+    /// Whether rust-gc's sweep is running a value's `Drop` on this thread: the only way this
+    /// crate's users run code inside a collection, where rust-gc cannot allocate. Checked on
+    /// every `Shared::new`, so a thread-local of our own (a plain load) rather than a call to
+    /// `gc::finalizer_safe`.
+    static IN_SWEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs one of rust-gc's trace operations on `value`; a panic aborts (see [`hostile::abort`]).
+///
+/// A guard dropped only while unwinding, rather than `catch_unwind`: the same outcome, and
+/// nothing on the path that does not panic.
 #[inline]
 fn trace_or_abort<T: Trace>(value: &T, site: &'static str, f: impl FnOnce(&T)) {
-    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(value))).is_err() {
-        hostile::abort(site);
+    /// Aborts when dropped: only a panic in `f` drops it.
+    struct AbortOnUnwind(&'static str);
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            hostile::abort(self.0);
+        }
     }
+    let guard = AbortOnUnwind(site);
+    f(value);
+    std::mem::forget(guard);
 }
 
 impl<T> Finalize for GcBox<T> {}
@@ -199,7 +224,7 @@ impl Backend for Gc {
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
         slot.borrow().clone()
     }
-    #[inline]
+    #[inline(always)]
     fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T> {
         std::mem::replace(&mut *slot.borrow_mut(), new)
     }
@@ -255,7 +280,7 @@ impl Backend for Gc {
     fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
         slot.borrow().clone()
     }
-    #[inline]
+    #[inline(always)]
     fn option_swap<T: Trace + 'static>(
         slot: &Self::OptionSlot<T>,
         new: Option<Self::Ptr<T>>,
@@ -322,10 +347,10 @@ impl Backend for Gc {
 impl<T: Trace + 'static> Shareable<Gc> for T {}
 
 impl<T: Trace + 'static> Construct<Gc> for T {
-    #[inline]
+    #[inline(always)]
     fn into_ptr(self) -> gc::Gc<GcBox<T>> {
         assert!(
-            gc::finalizer_safe(),
+            !IN_SWEEP.get(),
             "reclaimer: `Shared::<Gc, _>::new` called from a `Drop` run by the `Gc` collector: \
              rust-gc cannot allocate while it sweeps. See docs/limitations.md, \"Hostile \
              destructors and traces\"."

