@@ -35,8 +35,9 @@
 //! - every `P` epoch operations on a thread while any garbage is pending anywhere (default 64).
 //!
 //! An *epoch operation* is a call that pins: [`Cell::read`](crate::Cell::read),
-//! [`load`](crate::Cell::load), [`swap`](crate::Cell::swap), [`rcu`](crate::Cell::rcu), and the
-//! final release of a pointer, which is where a value is retired. A
+//! [`load`](crate::Cell::load), [`swap`](crate::Cell::swap), [`rcu`](crate::Cell::rcu), a whole
+//! [`Epoch::pinned`] call (however many cells it reads with [`Cell::get`](crate::Cell::get)),
+//! and the final release of a pointer, which is where a value is retired. A
 //! [`store`](crate::Cell::store) is a swap plus the release of the old value: two operations.
 //! Clones and releases that are not the last touch no thread-local state and do not count.
 //!
@@ -133,8 +134,14 @@
 //! - The cell is crossbeam's `Atomic` rather than a bare `AtomicPtr`: a load is tied to the
 //!   `Guard`, so a borrowed value cannot outlive its pin, and under crossbeam's `loom` feature the
 //!   pointer is a loom atomic, checked with the rest.
-//! - [`Epoch::pending`] counts objects retired and not yet dropped, over all threads, from two
-//!   monotonic counters; the `collect()` markers are not counted.
+//! - [`Epoch::pending`] counts objects retired and not yet dropped, over all threads. Each
+//!   thread counts what it retires, and what it frees of its own, in counters no other thread
+//!   writes (a load and a store, no read-modify-write); only a drop run on another thread pays
+//!   an atomic add. The `collect()` markers are not counted.
+//! - An epoch operation counts down a thread-local number towards the next check of the
+//!   policy, so a read touches no shared state beyond crossbeam's pin.
+//! - A [`store`](crate::Cell::store) releases the old value under the pin of its swap: one pin,
+//!   as crossbeam's own swap plus `defer_destroy`.
 //! - A value retired while a deferred drop runs (on whichever thread ran it) goes to a global list
 //!   rather than into that thread's bag, which may go idle; it stays counted as garbage of the
 //!   thread that retired the outer value, so that thread's `collect()` waits for it.
