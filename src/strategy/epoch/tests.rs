@@ -249,3 +249,29 @@ fn a_value_got_under_a_pin_outlives_its_replacement_until_the_pin_ends() {
     Epoch::collect();
     assert_eq!(dropped(&drops), 2);
 }
+
+#[test]
+fn garbage_of_threads_that_exited_is_freed_by_a_collect_elsewhere() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    // Threads in two waves: the second may take the origins the first gave back, counts and
+    // all. Each retires values and exits without collecting; `join` returns once its
+    // thread-local destructors, which hand its bag on, have run.
+    for _wave in 0..2 {
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let drops = drops.clone();
+                std::thread::spawn(move || {
+                    let cell = Cell::new(probe(t, &drops));
+                    for i in 0..10 {
+                        cell.store(probe(i, &drops));
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    }
+    Epoch::collect();
+    assert_eq!(dropped(&drops), 2 * 4 * 11);
+}
