@@ -5,7 +5,8 @@
 //! A live thread holds an origin of its own, so the common path writes only counters no other
 //! thread writes: a retirement adds to `retired` and a drop run on the same thread adds to
 //! `freed_here`, each with a load and a store, no read-modify-write. Only a drop run on another
-//! thread (and an orphan, see `retire.rs`) pays a read-modify-write, on `freed_elsewhere`.
+//! thread, and an orphan (see `retire.rs`), pays a read-modify-write. Every count only grows, so
+//! `collect()` reads a change in the freed counts as progress.
 //!
 //! Origins are never freed: a thread gives its origin back when it exits and the next thread
 //! to start takes it, counts and all, so a deferred drop may always reach the origin it names,
@@ -27,9 +28,11 @@ pub(super) struct Origin {
     /// Deferred drops of this origin's objects run on the holder's thread: written by the holder
     /// alone.
     freed_here: AtomicUsize,
-    /// Deferred drops of this origin's objects run on other threads, less the orphans retired
-    /// for it (each counts as pending until it runs): any thread, read-modify-write.
+    /// Deferred drops of this origin's objects run on other threads: any thread,
+    /// read-modify-write.
     freed_elsewhere: AtomicUsize,
+    /// Orphans retired for this origin, on any thread (see `retire.rs`): read-modify-write.
+    orphans: AtomicUsize,
     /// `collect()` markers deferred by the holder and not yet run: counted in its own pending
     /// garbage, never in `Epoch::pending`.
     markers: AtomicUsize,
@@ -53,6 +56,7 @@ impl Origin {
             retired: AtomicUsize::new(0),
             freed_here: AtomicUsize::new(0),
             freed_elsewhere: AtomicUsize::new(0),
+            orphans: AtomicUsize::new(0),
             markers: AtomicUsize::new(0),
             taken: AtomicBool::new(taken),
             shared,
@@ -75,7 +79,7 @@ impl Origin {
     /// Counts an orphan retired for this origin on any thread: pending until it runs.
     pub(super) fn count_orphan(&self) {
         // Relaxed: as in `count_retired`.
-        self.freed_elsewhere.fetch_sub(1, Ordering::Relaxed);
+        self.orphans.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one deferred drop of this origin's objects as run, on the calling thread.
@@ -103,15 +107,20 @@ impl Origin {
         self.markers.fetch_sub(1, Ordering::Release);
     }
 
-    /// The counts with `ordering` on the freed ones: (retired, freed, markers).
-    fn counts(&self, ordering: Ordering) -> (usize, usize, usize) {
-        let freed = self
-            .freed_here
+    /// Deferred drops of this origin's objects run so far, loaded with `ordering`: never
+    /// decreases, so a change is progress.
+    pub(super) fn freed(&self, ordering: Ordering) -> usize {
+        self.freed_here
             .load(ordering)
-            .wrapping_add(self.freed_elsewhere.load(ordering));
-        let markers = self.markers.load(ordering);
-        // Relaxed: after the loads above, which order it (see `pending`).
-        (self.retired.load(Ordering::Relaxed), freed, markers)
+            .wrapping_add(self.freed_elsewhere.load(ordering))
+    }
+
+    /// Objects retired for this origin so far, orphans included. Relaxed: callers load the
+    /// freed counts first, with Acquire, which orders these loads (see `pending`).
+    pub(super) fn retired(&self) -> usize {
+        self.retired
+            .load(Ordering::Relaxed)
+            .wrapping_add(self.orphans.load(Ordering::Relaxed))
     }
 }
 
@@ -222,18 +231,19 @@ pub(super) fn pending() -> usize {
     // retired, and counted in `retired`, before it, so the Relaxed loads of `retired` that
     // follow see those retirements; the sum never counts a drop without its retirement.
     let freed = all().fold(0usize, |sum, o| {
-        sum.wrapping_add(o.counts(Ordering::Acquire).1)
+        sum.wrapping_add(o.freed(Ordering::Acquire))
     });
-    let retired = all().fold(0usize, |sum, o| {
-        sum.wrapping_add(o.retired.load(Ordering::Relaxed))
-    });
-    let pending = retired.wrapping_sub(freed);
-    // An orphan's count is taken back before it runs, so the difference is never negative; the
-    // guard keeps a misordered read from showing as a huge number.
-    if pending > isize::MAX as usize {
+    let retired = all().fold(0usize, |sum, o| sum.wrapping_add(o.retired()));
+    non_negative(retired.wrapping_sub(freed))
+}
+
+/// `difference`, or 0 if it wrapped below zero. The loads never see a drop without its
+/// retirement, so it does not; the guard keeps a mistake from showing as a huge count.
+fn non_negative(difference: usize) -> usize {
+    if difference > isize::MAX as usize {
         0
     } else {
-        pending
+        difference
     }
 }
 
@@ -241,18 +251,15 @@ pub(super) fn pending() -> usize {
 pub(super) fn freed() -> usize {
     // Relaxed: only compared with itself, before and after a round.
     all().fold(0usize, |sum, o| {
-        sum.wrapping_add(o.counts(Ordering::Relaxed).1)
+        sum.wrapping_add(o.freed(Ordering::Relaxed))
     })
 }
 
 /// This thread's garbage not yet dropped, its `collect()` markers included.
 pub(super) fn own_pending() -> usize {
+    let origin = own();
     // Acquire: as in `pending`, and for the markers.
-    let (retired, freed, markers) = own().counts(Ordering::Acquire);
-    let pending = retired.wrapping_sub(freed).wrapping_add(markers);
-    if pending > isize::MAX as usize {
-        0
-    } else {
-        pending
-    }
+    let freed = origin.freed(Ordering::Acquire);
+    let markers = origin.markers.load(Ordering::Acquire);
+    non_negative(origin.retired().wrapping_sub(freed)).wrapping_add(markers)
 }

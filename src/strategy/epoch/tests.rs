@@ -275,3 +275,29 @@ fn garbage_of_threads_that_exited_is_freed_by_a_collect_elsewhere() {
     Epoch::collect();
     assert_eq!(dropped(&drops), 2 * 4 * 11);
 }
+
+#[test]
+fn every_drop_counts_as_progress_orphans_included() {
+    // A chain: dropping the head retires the next node inside its deferred drop (an orphan),
+    // and so on. `collect()` reads a rise in the freed counts as progress; if an orphan's
+    // count were taken from them, a round that frees one node and orphans the next would
+    // look idle, and `collect()` would back off once per node.
+    struct Link(Option<Shared<Epoch, Link>>);
+    // SAFETY: `Epoch` never traces; the field is visited anyway.
+    unsafe impl Trace for Link {
+        fn trace<V: Visitor>(&self, visitor: &mut V) {
+            self.0.trace(visitor);
+        }
+    }
+    let origin = super::counts::own();
+    let (freed, retired) = (origin.freed(Ordering::SeqCst), origin.retired());
+    let mut head = None;
+    for _ in 0..3 {
+        head = Some(Shared::<Epoch, _>::new(Link(head)));
+    }
+    drop(head);
+    Epoch::collect();
+    // Every count belongs to this thread's origin: one retirement, two orphans, three drops.
+    assert_eq!(origin.retired() - retired, 3);
+    assert_eq!(origin.freed(Ordering::SeqCst) - freed, 3);
+}
