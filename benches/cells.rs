@@ -256,6 +256,11 @@ impl Subject for gc::GcCell<gc::Gc<u64>> {
     }
 }
 
+/// A cell alone on its cache lines (two, as x86-64 prefetches lines in pairs), so that neither
+/// thread's other data shares them.
+#[repr(align(128))]
+struct Padded<C>(C);
+
 /// Whether cell `C` has a bench of `op` under `noise`.
 fn runs<C: Subject>(op: Op, noise: Noise) -> bool {
     let stores = matches!(op, Op::Store | Op::Rcu) || noise == Noise::Writer;
@@ -281,8 +286,8 @@ fn measure<C: Subject>(t: &mut Bencher<'_>, cell: &C, op: Op) {
 /// Adds the bench of `op` on a cell of type `C`, alone, to `group` as `id`.
 fn uncontended<C: Subject>(group: &mut Group<'_>, id: &str, op: Op) {
     if runs::<C>(op, Noise::Nothing) {
-        let cell = C::make();
-        group.bench_function(id, |t| measure(t, &cell, op));
+        let cell = Padded(C::make());
+        group.bench_function(id, |t| measure(t, &cell.0, op));
     }
 }
 
@@ -294,33 +299,34 @@ fn contended<C: Subject + Sync>(group: &mut Group<'_>, id: &str, op: Op, noise: 
     if !runs::<C>(op, noise) {
         return;
     }
-    let cell = C::make();
+    let padded = Padded(C::make());
+    let cell = &padded.0;
     group.bench_function(id, |t| {
         // Relaxed throughout: flags that publish no data.
         let (started, stop) = (AtomicBool::new(false), AtomicBool::new(false));
         std::thread::scope(|s| {
             s.spawn(|| {
                 let mut i = 0u64;
-                loop {
-                    match noise {
-                        Noise::Reader => {
-                            black_box(cell.read());
-                        }
-                        _ => {
-                            i += 1;
-                            cell.store(i);
-                        }
+                let mut step = || match noise {
+                    Noise::Reader => {
+                        black_box(cell.read());
                     }
-                    started.store(true, Ordering::Relaxed);
-                    if stop.load(Ordering::Relaxed) {
-                        break;
+                    _ => {
+                        i += 1;
+                        cell.store(i);
                     }
+                };
+                step();
+                // Set once: the loop below only reads the flags.
+                started.store(true, Ordering::Relaxed);
+                while !stop.load(Ordering::Relaxed) {
+                    step();
                 }
             });
             while !started.load(Ordering::Relaxed) {
                 std::thread::yield_now();
             }
-            measure(t, &cell, op);
+            measure(t, cell, op);
             stop.store(true, Ordering::Relaxed);
         });
     });
