@@ -36,6 +36,12 @@
 //! `Epoch`'s time includes the flushes its `collect` runs until every retired node is freed.
 //! `Leak` is left out: it never reclaims anything.
 //!
+//! Before its bench, each strategy reclaims the structure once, untimed. If that takes over
+//! 0.5 s, the strategy is left out at that size and the larger ones of the structure, with a
+//! line saying so: criterion's `--quick` mode fails on a bench whose first iteration outlasts
+//! the measurement time, and a run must stay within minutes. Each group takes 10 samples, the
+//! fewest criterion allows.
+//!
 //! The benches run on a thread with a 512 MiB stack: dropping a long chain recurses once per
 //! node for `Arc`, `RwLockArc` and `SyncGc`, and dumpster's collector recurses per node too (see
 //! `docs/limitations.md`).
@@ -43,6 +49,7 @@
 mod common;
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{measurement::WallTime, BatchSize, BenchmarkGroup, Criterion, Throughput};
 use reclaimer::strategy::{for_each, Visit};
@@ -128,11 +135,17 @@ where
     nodes.into_iter().next().expect("at least one node")
 }
 
+/// The longest one reclamation may take for its bench to run: criterion's `--quick` mode fails
+/// on a bench whose first iteration outlasts the measurement time (1 s, `common`).
+const BUDGET: Duration = Duration::from_millis(500);
+
 /// Each strategy's bench of one structure at one size.
 struct Strategies<'g, 'a> {
     group: &'g mut Group<'a>,
     structure: Structure,
     n: usize,
+    /// The strategies over `BUDGET` at a smaller size of this structure.
+    over: &'g mut Vec<&'static str>,
 }
 
 impl Strategies<'_, '_> {
@@ -145,6 +158,22 @@ impl Strategies<'_, '_> {
             return;
         }
         let (structure, n) = (self.structure, self.n);
+        let id = format!("reclaim/{}/{n}/{}", structure.name(), S::NAME);
+        if self.over.contains(&S::NAME) {
+            println!("{id}: left out: over the budget at a smaller size");
+            return;
+        }
+        // One untimed trial, which also warms the allocator and the strategy up.
+        let root = build::<S>(structure, n);
+        let start = Instant::now();
+        drop(root);
+        reclaimer::collect::<S>();
+        let took = start.elapsed();
+        if took > BUDGET {
+            println!("{id}: left out: one reclamation took {took:.2?}, over the {BUDGET:?} budget");
+            self.over.push(S::NAME);
+            return;
+        }
         self.group.bench_function(S::NAME, |t| {
             t.iter_batched(
                 || build::<S>(structure, n),
@@ -170,13 +199,17 @@ impl Visit for Strategies<'_, '_> {
 
 fn reclaim(c: &mut Criterion) {
     for structure in Structure::ALL {
+        let mut over = Vec::new();
         for n in SIZES {
             let mut group = c.benchmark_group(format!("reclaim/{}/{n}", structure.name()));
             group.throughput(Throughput::Elements(n as u64));
+            // Criterion's minimum: an iteration lasts up to `BUDGET`.
+            group.sample_size(10);
             for_each(&mut Strategies {
                 group: &mut group,
                 structure,
                 n,
+                over: &mut over,
             });
             group.finish();
         }
