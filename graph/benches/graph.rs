@@ -8,6 +8,7 @@
 //! cargo bench --bench graph -- tracking            # tracked ÷ untracked pass, per workload
 //! cargo bench --bench graph -- park-hook           # reclaimer::on_park::<S>() per strategy
 //! cargo bench --bench graph -- graph/              # the criterion groups graph/<workload>/<strategy>
+//! cargo bench --bench graph -- graph/pipeline/     # one workload, with the hand-written baseline
 //! ```
 //!
 //! - `baseline`: `pipeline` at its default size (8 stages, 30 000 messages of 64 bytes), and
@@ -30,7 +31,9 @@
 //! - `graph/<workload>/<strategy>`: one `run_named` call per iteration at the workload's small
 //!   size (`Spec::small`), tracked pass only (`untracked_pass: false`): runtime, workload,
 //!   ledger, sampler and final collect. Thread-safe strategies on two workers, `Gc` on the
-//!   local runtime.
+//!   local runtime. `graph/pipeline/baseline` is `reclaimer_graph::baseline::pipeline` at the
+//!   same size on two workers: the hand-written tokio pipeline, runtime start and stop included,
+//!   with no ledger, sampler or collect.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -319,10 +322,13 @@ fn park_hook() {
 }
 
 fn criterion_groups(filter: &[String]) {
+    // 10 000 bootstrap resamples rather than 100 000: the HTML report plots a density estimate
+    // of each bootstrap distribution, which at 100 000 takes seconds per benchmark.
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+        .measurement_time(Duration::from_secs(2))
+        .nresamples(10_000);
     let options = Options {
         untracked_pass: false,
         ..Options::default()
@@ -351,6 +357,11 @@ fn criterion_groups(filter: &[String]) {
                     run_named(strategy, runtime, &spec, &options)
                         .unwrap_or_else(|e| panic!("{spec} on {strategy}: {e}"))
                 })
+            });
+        }
+        if let (Spec::Pipeline(p), true) = (&spec, selected("baseline")) {
+            group.bench_function("baseline", |b| {
+                b.iter(|| baseline::pipeline(p, TWO).expect("the baseline runs"))
             });
         }
         group.finish();
