@@ -68,7 +68,13 @@ strategy_marker!(SyncGc);
 pub(crate) struct GcBox<T>(ManuallyDrop<T>);
 
 impl<T> Drop for GcBox<T> {
+    #[inline]
     fn drop(&mut self) {
+        if !std::mem::needs_drop::<T>() {
+            // Dropping the value does nothing: it cannot panic, drop a handle or start a
+            // collection, so none of the bookkeeping below applies.
+            return;
+        }
         let _dropping = Dropping::enter();
         if collecting() {
             // A panic must not unwind through dumpster's collection: it would leave the rest of
