@@ -76,6 +76,13 @@ impl Origin {
         }
     }
 
+    /// Whether a live thread holds this origin (always, for [`SHARED`]).
+    pub(super) fn held(&self) -> bool {
+        // Relaxed: a hint for where to count an orphan; either answer counts it somewhere a
+        // `collect()` can reach.
+        self.taken.load(Ordering::Relaxed)
+    }
+
     /// Counts an orphan retired for this origin on any thread: pending until it runs.
     pub(super) fn count_orphan(&self) {
         // Relaxed: as in `count_retired`.

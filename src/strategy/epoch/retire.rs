@@ -138,6 +138,10 @@ pub(super) unsafe fn retire<T>(ptr: NonNull<Inner<T>>, guard: &Guard) {
         Some(origin) => {
             // SAFETY: origins live forever; this is the one of the `Retired` running here.
             let origin: &'static Origin = unsafe { &*origin };
+            // The thread whose garbage this drop was has exited: no `collect()` of its own will
+            // wait for the orphan, so this thread, which runs its drops, takes it on. A chain
+            // dropped by an exited thread is then freed whole by one `collect()` elsewhere.
+            let origin = if origin.held() { origin } else { own() };
             origin.count_orphan();
             origin
         }
