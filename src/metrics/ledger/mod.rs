@@ -71,6 +71,19 @@ struct Inner {
     memory_start: Option<u64>,
 }
 
+/// quanta's clock: the TSC where it is usable.
+#[cfg(not(miri))]
+fn new_clock() -> quanta::Clock {
+    quanta::Clock::new()
+}
+
+/// Under Miri, a mock clock that stands still (every latency reads 0): quanta's detection of
+/// the TSC runs `cpuid`, inline assembly that Miri cannot interpret.
+#[cfg(miri)]
+fn new_clock() -> quanta::Clock {
+    quanta::Clock::mock().0
+}
+
 /// The book of one run: every tracked object's id, type label, generation, size, allocation,
 /// release and reclaim instants, plus the operation clock, the garbage-in-flight gauge and the
 /// pause samples.
@@ -128,7 +141,7 @@ impl Ledger {
         }
         let memory_start = CountingAlloc::installed().then(CountingAlloc::live_bytes);
         let mut inner = Inner {
-            clock: quanta::Clock::new(),
+            clock: new_clock(),
             start: 0,
             config,
             storage: Storage::new(),

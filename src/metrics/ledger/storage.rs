@@ -13,10 +13,18 @@ use crate::padded::Padded;
 
 /// Records per chunk of the object slab, and chunks in its directory (2^26 objects at most).
 const RECORD_CHUNK_BITS: u32 = 12;
+#[cfg(not(miri))]
 const RECORD_CHUNKS: usize = 1 << 14;
+/// Under Miri, 2^18 objects at most: building and scanning a directory of 2^14 `OnceLock`s takes
+/// Miri minutes for every ledger.
+#[cfg(miri)]
+const RECORD_CHUNKS: usize = 1 << 6;
 /// Entries per chunk of the generation slab, and chunks in its directory.
 const GEN_CHUNK_BITS: u32 = 10;
+#[cfg(not(miri))]
 const GEN_CHUNKS: usize = 1 << 12;
+#[cfg(miri)]
+const GEN_CHUNKS: usize = 1 << 6;
 
 /// The released flag of a generation's count and bytes words; the other 63 bits are the live
 /// members' count or bytes.
