@@ -1,14 +1,13 @@
 //! `Epoch::collect()` and chains of drops that began on a thread that has exited.
 //!
-//! A thread drops the last handle of the head of a chain `a → b → c → d` and exits; its bag,
+//! A thread drops the last handle of the head of a chain `a → b → c → …` and exits; its bag,
 //! holding `a`'s deferred drop, is handed on. `collect()` on the main thread then runs `a`'s
-//! drop, which releases `b`; `b` is retired inside a deferred drop, so it waits in the orphan
-//! list, counted for the origin of `a` (the exited thread), not for the collecting thread.
-//! `collect()` waits for its own garbage (none) and then for two markers, and returns with the
-//! rest of the chain still waiting (a debug build dropped 2 of 6 nodes, every run). The
-//! threaded property of `tests/reachability.rs` found it. The test fails while the gap is
-//! present; it is ignored so that `cargo test` stays green until `collect()` also waits for
-//! the orphans (`src/strategy/epoch/collect.rs`).
+//! drop, which releases `b`; `b` is retired inside a deferred drop (an orphan). It would be
+//! counted for the exited thread, whose garbage `a` was, and no `collect()` would wait for it;
+//! since no live thread holds that thread's counts any more, it is counted for the thread that
+//! runs the drop, and one `collect()` frees the whole chain. The threaded property of
+//! `tests/reachability.rs` found the gap (2 of 6 nodes dropped after one `collect()`, every
+//! run, before the fix).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -28,7 +27,6 @@ impl Drop for Node {
 }
 
 #[test]
-#[ignore = "Epoch::collect() returns before a chain of orphans retired for an exited thread is freed"]
 fn collect_frees_a_chain_whose_head_was_dropped_on_an_exited_thread() {
     const LENGTH: usize = 6;
     std::thread::spawn(|| {
