@@ -21,6 +21,17 @@ use super::local::LOCAL;
 use crate::loom::local_key;
 use crate::padded::Padded;
 
+/// The counts of an [`Origin`] that any thread may write, with read-modify-writes.
+struct Others {
+    /// Deferred drops of the origin's objects run on other threads.
+    freed_elsewhere: AtomicUsize,
+    /// Orphans retired for the origin, on any thread (see `retire.rs`).
+    orphans: AtomicUsize,
+    /// `collect()` markers deferred by the holder and not yet run: counted in its own pending
+    /// garbage, never in `Epoch::pending`.
+    markers: AtomicUsize,
+}
+
 /// The garbage counts of the thread holding it; see the [module docs](self).
 pub(super) struct Origin {
     /// Objects retired by the holder: written by the holder alone (except in [`SHARED`]).
@@ -28,14 +39,9 @@ pub(super) struct Origin {
     /// Deferred drops of this origin's objects run on the holder's thread: written by the holder
     /// alone.
     freed_here: AtomicUsize,
-    /// Deferred drops of this origin's objects run on other threads: any thread,
-    /// read-modify-write.
-    freed_elsewhere: AtomicUsize,
-    /// Orphans retired for this origin, on any thread (see `retire.rs`): read-modify-write.
-    orphans: AtomicUsize,
-    /// `collect()` markers deferred by the holder and not yet run: counted in its own pending
-    /// garbage, never in `Epoch::pending`.
-    markers: AtomicUsize,
+    /// The counts other threads write, on cache lines of their own: a thread running another's
+    /// drops does not take the owner's line away from it on every drop.
+    others: Padded<Others>,
     /// Whether a live thread holds this origin.
     taken: AtomicBool,
     /// Whether several threads may write `retired` at once ([`SHARED`] only).
@@ -55,9 +61,11 @@ impl Origin {
         Origin {
             retired: AtomicUsize::new(0),
             freed_here: AtomicUsize::new(0),
-            freed_elsewhere: AtomicUsize::new(0),
-            orphans: AtomicUsize::new(0),
-            markers: AtomicUsize::new(0),
+            others: Padded(Others {
+                freed_elsewhere: AtomicUsize::new(0),
+                orphans: AtomicUsize::new(0),
+                markers: AtomicUsize::new(0),
+            }),
             taken: AtomicBool::new(taken),
             shared,
             next: ptr::null(),
@@ -86,7 +94,7 @@ impl Origin {
     /// Counts an orphan retired for this origin on any thread: pending until it runs.
     pub(super) fn count_orphan(&self) {
         // Relaxed: as in `count_retired`.
-        self.orphans.fetch_add(1, Ordering::Relaxed);
+        self.others.0.orphans.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one deferred drop of this origin's objects as run, on the calling thread.
@@ -97,7 +105,10 @@ impl Origin {
         if ptr::eq(self, own_cached()) {
             add_alone(&self.freed_here, Ordering::Release);
         } else {
-            self.freed_elsewhere.fetch_add(1, Ordering::Release);
+            self.others
+                .0
+                .freed_elsewhere
+                .fetch_add(1, Ordering::Release);
         }
     }
 
@@ -105,13 +116,13 @@ impl Origin {
     pub(super) fn marker_deferred(&self) {
         // Relaxed: only the holder's own `own_pending` reads it, after the marker's run is
         // ordered by the epoch's own synchronisation.
-        self.markers.fetch_add(1, Ordering::Relaxed);
+        self.others.0.markers.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a `collect()` marker as run.
     pub(super) fn marker_freed(&self) {
         // Release pairs with the Acquire load in `own_pending`.
-        self.markers.fetch_sub(1, Ordering::Release);
+        self.others.0.markers.fetch_sub(1, Ordering::Release);
     }
 
     /// Deferred drops of this origin's objects run so far, loaded with `ordering`: never
@@ -119,7 +130,7 @@ impl Origin {
     pub(super) fn freed(&self, ordering: Ordering) -> usize {
         self.freed_here
             .load(ordering)
-            .wrapping_add(self.freed_elsewhere.load(ordering))
+            .wrapping_add(self.others.0.freed_elsewhere.load(ordering))
     }
 
     /// Objects retired for this origin so far, orphans included. Relaxed: callers load the
@@ -127,7 +138,7 @@ impl Origin {
     pub(super) fn retired(&self) -> usize {
         self.retired
             .load(Ordering::Relaxed)
-            .wrapping_add(self.orphans.load(Ordering::Relaxed))
+            .wrapping_add(self.others.0.orphans.load(Ordering::Relaxed))
     }
 }
 
@@ -267,6 +278,6 @@ pub(super) fn own_pending() -> usize {
     let origin = own();
     // Acquire: as in `pending`, and for the markers.
     let freed = origin.freed(Ordering::Acquire);
-    let markers = origin.markers.load(Ordering::Acquire);
+    let markers = origin.others.0.markers.load(Ordering::Acquire);
     non_negative(origin.retired().wrapping_sub(freed)).wrapping_add(markers)
 }
