@@ -21,8 +21,7 @@
 mod common;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
-use reclaimer::{Lock, Shareable, Shared, Strategy, ThreadSafe, Trace};
+use reclaimer::{Lock, Shareable, Shared, Strategy, Trace};
 
 type RoomHandle<S> = Shared<S, Tracked<Room<S>>>;
 type SessionHandle<S> = Shared<S, Tracked<Session<S>>>;
@@ -137,38 +136,21 @@ where
         .collect()
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        let size = self.0;
+common::runner!("chat_rooms", 200, 20_000, |size|
+    thread_safe: {
         let run = |leave| {
             run::<S>(size, leave, |ledger, rooms| {
                 common::on_workers(sessions(ledger, rooms, size, leave))
             })
         };
         run(false) & run(true)
-    }
-    fn gc(&mut self) -> bool {
-        let size = self.0;
+    },
+    gc: {
         let run = |leave| {
             run::<reclaimer::Gc>(size, leave, |ledger, rooms| {
                 common::on_local_set(sessions(ledger, rooms, size, leave))
             })
         };
         run(false) & run(true)
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) with `size` sessions.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("chat_rooms", 200, 20_000, example)
-}
+    },
+);

@@ -25,8 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
-use reclaimer::{BackEdge, Shareable, Shared, Strategy, ThreadSafe, Trace, Weak};
+use reclaimer::{BackEdge, Shareable, Shared, Strategy, Trace, Weak};
 
 #[derive(Trace)]
 #[trace(bound = "C: 'static")]
@@ -119,26 +118,7 @@ where
 type SendListener = Box<dyn Fn(&AtomicU64) + Send + Sync>;
 type LocalListener = Box<dyn Fn(&AtomicU64)>;
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S, SendListener>(self.0, |c| Box::new(listener(c)))
-    }
-    fn gc(&mut self) -> bool {
-        run::<reclaimer::Gc, LocalListener>(self.0, |c| Box::new(listener(c)))
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) with `size` subjects.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("observer", 100, 100_000, example)
-}
+common::runner!("observer", 100, 100_000, |size|
+    thread_safe: run::<S, SendListener>(size, |c| Box::new(listener(c))),
+    gc: run::<reclaimer::Gc, LocalListener>(size, |c| Box::new(listener(c))),
+);

@@ -26,7 +26,6 @@ mod common;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
 use reclaimer::{Lock, OptionCell, Shared, Strategy, ThreadSafe, Trace, Weak};
 
 /// A back-edge to a node.
@@ -111,29 +110,12 @@ fn run<S: ThreadSafe>(size: usize, hook: bool) -> bool {
     ok && stranded <= bound
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S>(self.0, false) & run::<S>(self.0, true)
-    }
-    fn gc(&mut self) -> bool {
+common::runner!("stranded_garbage", 1000, 1_000_000, |size|
+    thread_safe: run::<S>(size, false) & run::<S>(size, true),
+    gc: {
         println!(
             "Gc          skipped: a thread-local heap, its garbage never reaches a worker thread"
         );
         true
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) at `size` objects and pairs.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("stranded_garbage", 1000, 1_000_000, example)
-}
+    },
+);

@@ -25,8 +25,7 @@ mod common;
 use std::sync::Mutex;
 
 use reclaimer::metrics::{Ledger, Tracked};
-use reclaimer::strategy::Visit;
-use reclaimer::{Lock, Shareable, Shared, Strategy, ThreadSafe, Trace};
+use reclaimer::{Lock, Shareable, Shared, Strategy, Trace};
 use tokio::sync::mpsc;
 
 #[derive(Trace)]
@@ -112,26 +111,7 @@ where
     ok
 }
 
-struct Example(usize);
-
-impl Visit for Example {
-    type Output = bool;
-    fn thread_safe<S: ThreadSafe>(&mut self) -> bool {
-        run::<S>(self.0, false) & run::<S>(self.0, true)
-    }
-    fn gc(&mut self) -> bool {
-        run::<reclaimer::Gc>(self.0, false) & run::<reclaimer::Gc>(self.0, true)
-    }
-}
-
-/// Runs the example for `strategy` (every strategy when `None`) with `size` services.
-pub fn example(
-    strategy: Option<&str>,
-    size: usize,
-) -> Result<bool, reclaimer::strategy::UnknownStrategy> {
-    common::run(strategy, &mut Example(size))
-}
-
-fn main() -> std::process::ExitCode {
-    common::main("task_cycle", 100, 100_000, example)
-}
+common::runner!("task_cycle", 100, 100_000, |size|
+    thread_safe: run::<S>(size, false) & run::<S>(size, true),
+    gc: run::<reclaimer::Gc>(size, false) & run::<reclaimer::Gc>(size, true),
+);
