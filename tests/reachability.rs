@@ -259,33 +259,8 @@ where
     }
     initial.clear();
 
-    let check = |model: &Model, exact: bool, step: &str| -> Result<(), TestCaseError> {
-        let dropped = observed.dropped(model.links.len())?;
-        let live = model.reach(model.roots.iter().copied());
-        let early: Vec<_> = dropped.intersection(&live).collect();
-        prop_assert!(
-            early.is_empty(),
-            "{name}, {step}: nodes {early:?} dropped while reachable from a root"
-        );
-        if exact {
-            let kept = model.kept::<S>();
-            let expected: BTreeSet<usize> = (0..model.links.len())
-                .filter(|n| !kept.contains(n))
-                .collect();
-            prop_assert_eq!(
-                &dropped,
-                &expected,
-                "{}, {}: dropped nodes (left) differ from the oracle's (right); links {:?}, roots {:?}",
-                name,
-                step,
-                model.links,
-                model.roots
-            );
-        }
-        Ok(())
-    };
     S::collect();
-    check(&model, true, "after building the initial graph")?;
+    check::<S>(&observed, &model, true, "after building the initial graph")?;
 
     for (i, op) in case.ops.iter().enumerate() {
         let step = format!("op {i} {op:?}");
@@ -336,15 +311,49 @@ where
             Op::Collect => S::collect(),
             _ => {}
         }
-        check(&model, matches!(op, Op::Collect), &step)?;
+        check::<S>(&observed, &model, matches!(op, Op::Collect), &step)?;
     }
 
     // The end: every handle dropped, then the ledger's final collect.
     drop(handles);
     model.roots.clear();
     let counts = ledger.finish::<S>().counts;
-    check(&model, true, "at the end")?;
+    check::<S>(&observed, &model, true, "at the end")?;
     ledger_agrees::<S>(&model, &counts)
+}
+
+/// The oracle's verdict on the drops observed so far: nothing reachable from a root dropped,
+/// and, when `exact`, exactly the nodes the strategy does not keep dropped.
+fn check<S: Reclaim>(
+    observed: &Run,
+    model: &Model,
+    exact: bool,
+    step: &str,
+) -> Result<(), TestCaseError> {
+    let name = S::NAME;
+    let dropped = observed.dropped(model.links.len())?;
+    let live = model.reach(model.roots.iter().copied());
+    let early: Vec<_> = dropped.intersection(&live).collect();
+    prop_assert!(
+        early.is_empty(),
+        "{name}, {step}: nodes {early:?} dropped while reachable from a root"
+    );
+    if exact {
+        let kept = model.kept::<S>();
+        let expected: BTreeSet<usize> = (0..model.links.len())
+            .filter(|n| !kept.contains(n))
+            .collect();
+        prop_assert_eq!(
+            &dropped,
+            &expected,
+            "{}, {}: dropped nodes (left) differ from the oracle's (right); links {:?}, roots {:?}",
+            name,
+            step,
+            model.links,
+            model.roots
+        );
+    }
+    Ok(())
 }
 
 /// The ledger's final counts against the oracle's: every node created was allocated, the kept
@@ -684,34 +693,9 @@ fn run_threaded<S: ThreadSafe>(case: &ThreadedCase) -> Result<(), TestCaseError>
     }
     drop(initial);
 
-    let check = |model: &Model, exact: bool, step: &str| -> Result<(), TestCaseError> {
-        let dropped = observed.dropped(model.links.len())?;
-        let live = model.reach(model.roots.iter().copied());
-        let early: Vec<_> = dropped.intersection(&live).collect();
-        prop_assert!(
-            early.is_empty(),
-            "{name}, {step}: nodes {early:?} dropped while reachable from a root"
-        );
-        if exact {
-            let kept = model.kept::<S>();
-            let expected: BTreeSet<usize> = (0..model.links.len())
-                .filter(|n| !kept.contains(n))
-                .collect();
-            prop_assert_eq!(
-                &dropped,
-                &expected,
-                "{}, {}: dropped nodes (left) differ from the oracle's (right); links {:?}, roots {:?}",
-                name,
-                step,
-                model.links,
-                model.roots
-            );
-        }
-        Ok(())
-    };
     model.roots = ids.concat();
     collect_all::<S>(&drops);
-    check(&model, true, "after building the initial graph")?;
+    check::<S>(&observed, &model, true, "after building the initial graph")?;
 
     let sync_gc = S::NAME == reclaimer::SyncGc::NAME;
     for (r, round) in case.rounds.iter().enumerate() {
@@ -796,14 +780,19 @@ fn run_threaded<S: ThreadSafe>(case: &ThreadedCase) -> Result<(), TestCaseError>
         if round.collect {
             collect_all::<S>(&drops);
         }
-        check(&model, round.collect, &format!("after round {r}"))?;
+        check::<S>(
+            &observed,
+            &model,
+            round.collect,
+            &format!("after round {r}"),
+        )?;
     }
 
     drop(handles);
     model.roots.clear();
     collect_all::<S>(&drops);
     let counts = ledger.finish::<S>().counts;
-    check(&model, true, "at the end")?;
+    check::<S>(&observed, &model, true, "at the end")?;
     ledger_agrees::<S>(&model, &counts)
 }
 
