@@ -66,19 +66,33 @@ impl<T> EpochPtr<T> {
     /// its swap.
     #[inline]
     pub(super) fn release_under(self, guard: &cb::Guard) {
-        let ptr = self.into_raw();
-        // SAFETY: `into_raw` kept the allocation and its strong reference, given up here.
-        // Release and Acquire as in `Drop`.
-        if unsafe { strong(NonNull::new_unchecked(ptr.cast_mut())) }.fetch_sub(1, Ordering::Release)
-            != 1
-        {
-            return;
+        let ptr = ManuallyDrop::new(self).ptr;
+        // SAFETY: `ManuallyDrop` keeps `Drop` from giving up the same reference again.
+        if unsafe { release_strong(ptr) } {
+            // SAFETY: the last strong reference went, after its Acquire fence.
+            unsafe { retire(ptr, guard) };
+            tick(guard, true);
         }
-        fence(Ordering::Acquire);
-        // SAFETY: our decrement took the count to zero, after the Acquire fence above.
-        unsafe { retire(NonNull::new_unchecked(ptr.cast_mut()), guard) };
-        tick(guard, true);
     }
+}
+
+/// Gives up one strong reference to `ptr`; `true` when it was the last, after the Acquire fence
+/// that makes every other holder's use of the value happen before what the caller does next.
+///
+/// # Safety
+///
+/// The caller owns a strong reference to `ptr` and gives it up.
+#[inline]
+unsafe fn release_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
+    // Release pairs with the Acquire fence below on whichever thread releases last, so every
+    // use of the value through this reference happens before its drop.
+    // SAFETY: the caller's strong reference keeps the allocation live.
+    if unsafe { strong(ptr) }.fetch_sub(1, Ordering::Release) != 1 {
+        return false;
+    }
+    // Acquire pairs with the Release decrements of every other strong reference.
+    fence(Ordering::Acquire);
+    true
 }
 
 impl<T> Clone for EpochPtr<T> {
@@ -101,18 +115,13 @@ impl<T> Clone for EpochPtr<T> {
 impl<T> Drop for EpochPtr<T> {
     #[inline]
     fn drop(&mut self) {
-        // Release pairs with the Acquire fence below on whichever thread releases last, so every
-        // use of the value through this reference happens before its drop.
-        // SAFETY: we hold a strong reference, so the allocation is live.
-        if unsafe { strong(self.ptr) }.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        // SAFETY: we hold a strong reference and give it up.
+        if unsafe { release_strong(self.ptr) } {
+            let guard = cb::pin();
+            // SAFETY: the last strong reference went, after its Acquire fence.
+            unsafe { retire(self.ptr, &guard) };
+            tick(&guard, true);
         }
-        // Acquire pairs with the Release decrements of every other strong reference.
-        fence(Ordering::Acquire);
-        let guard = cb::pin();
-        // SAFETY: our decrement took the count to zero, after the Acquire fence above.
-        unsafe { retire(self.ptr, &guard) };
-        tick(&guard, true);
     }
 }
 
