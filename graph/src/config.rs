@@ -165,6 +165,9 @@ pub struct Options {
     /// Time an untracked pass first and report its throughput (see `docs/metrics.md`,
     /// *Throughput of a task-graph run*); when false the tracked pass's throughput is reported.
     pub untracked_pass: bool,
+    /// Run the tracked pass before the untracked one (when both run). The lab alternates the
+    /// order between repetitions, so neither pass is always the one on a warmed allocator.
+    pub tracked_first: bool,
 }
 
 impl Default for Options {
@@ -175,6 +178,7 @@ impl Default for Options {
             sample_interval: Duration::from_millis(2),
             park_hook: false,
             untracked_pass: true,
+            tracked_first: false,
         }
     }
 }

@@ -197,29 +197,34 @@ pub fn run_local<S: Strategy, W: LocalWorkload<S>>(
     run_passes::<S, W>(workload, Runtime::Local, options, pass)
 }
 
-/// The untracked pass (for throughput), then the tracked pass with the ledger, the sampler and
-/// the final collect on this thread.
+/// The untracked pass (for throughput) and the tracked pass with the ledger, the sampler and
+/// the final collect on this thread, in the order [`Options::tracked_first`] asks for.
 fn run_passes<S: Strategy, W: Workload>(
     workload: &W,
     runtime: Runtime,
     options: &Options,
     pass: impl Fn(Option<Ledger>) -> Result<(Stats, Duration), Error>,
 ) -> Result<GraphResult, Error> {
-    let untracked = if options.untracked_pass {
+    let untracked_pass = || -> Result<Throughput, Error> {
         let (stats, wall) = pass(None)?;
         // What the untracked pass left pending (Epoch bags, dumpster candidates) is not
         // the tracked pass's garbage.
         S::collect();
-        Some(Throughput::new(stats.operations, wall))
-    } else {
-        None
+        Ok(Throughput::new(stats.operations, wall))
     };
+    let mut untracked = None;
+    if options.untracked_pass && !options.tracked_first {
+        untracked = Some(untracked_pass()?);
+    }
     let ledger = Ledger::new();
     let sampler = ledger.start_sampler(options.sample_interval);
     let outcome = pass(Some(ledger.clone()));
     sampler.stop();
     let (stats, wall) = outcome?;
     let report = ledger.finish::<S>();
+    if options.untracked_pass && options.tracked_first {
+        untracked = Some(untracked_pass()?);
+    }
     let environment = Environment::detect()
         .runtime(runtime.flavor(), runtime.workers())
         .seed(options.seed);

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 /// assert!(Topology::Mesh { nodes: 4 }.successors(0).iter().all(|s| s.len() == 3));
 /// assert_eq!("random:8:3".parse::<Topology>(), Ok(Topology::Random { nodes: 8, degree: 3 }));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// It serializes as that text form (`"random:8:3"`), which is also how workload files name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topology {
     /// `stages` nodes in a line.
     Pipeline {
@@ -176,5 +178,18 @@ impl FromStr for Topology {
         };
         topology.validate()?;
         Ok(topology)
+    }
+}
+
+impl Serialize for Topology {
+    fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Topology {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }

@@ -4,12 +4,12 @@
 //! figures `docs/metrics.md` defines: objects allocated, reclaimed before the final collect,
 //! *late* (reclaimed only by it) and *leaked* (never reclaimed).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
 use reclaimer::metrics::{Ledger, Tracked};
 use reclaimer::strategy::{for_each, Visit};
 use reclaimer::{Cell, Shareable, Shared, Strategy, ThreadSafe, Trace};
+use serde::{Deserialize, Serialize};
 
 /// The label of objects built on two-node cycles.
 const CYCLIC: &str = "cyclic";
@@ -17,10 +17,10 @@ const CYCLIC: &str = "cyclic";
 const ACYCLIC: &str = "acyclic";
 
 /// What one strategy did with the same objects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// The strategy's name.
-    pub strategy: &'static str,
+    pub strategy: String,
     /// Objects built.
     pub created: u64,
     /// Objects reclaimed before the final `collect()`: at their last drop, by the strategy's
@@ -32,8 +32,8 @@ pub struct Row {
     pub leaked: u64,
     /// Of the leaked objects, how many were on cycles.
     pub leaked_on_cycles: u64,
-    /// Wall time to build, drop and collect.
-    pub time: Duration,
+    /// Wall time to build, drop and collect, ms.
+    pub time_ms: f64,
 }
 
 /// A tracked node behind a strategy's pointer.
@@ -90,13 +90,13 @@ where
         .map(|(_, count, _)| count)
         .sum();
     Row {
-        strategy: S::NAME,
+        strategy: S::NAME.into(),
         created: counts.allocated,
         before_collect: counts.reclaimed - counts.late,
         late: counts.late,
         leaked: counts.leaked,
         leaked_on_cycles,
-        time,
+        time_ms: time.as_secs_f64() * 1e3,
     }
 }
 
@@ -113,41 +113,6 @@ pub fn run_all(cycles: usize, acyclic: usize) -> Vec<Row> {
         }
     }
     for_each(&mut Check(cycles, acyclic))
-}
-
-/// Renders the rows as a table.
-pub fn table(rows: &[Row]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "strategy",
-        "created",
-        "reclaimed before collect()",
-        "late (by collect())",
-        "leaked",
-        "leaked on cycles",
-        "time (ms)",
-    ]);
-    for row in rows {
-        let numbers = [
-            row.created,
-            row.before_collect,
-            row.late,
-            row.leaked,
-            row.leaked_on_cycles,
-        ];
-        let mut cells = vec![Col::new(row.strategy)];
-        cells.extend(
-            numbers
-                .iter()
-                .map(|n| Col::new(n).set_alignment(CellAlignment::Right)),
-        );
-        cells.push(
-            Col::new(format!("{:.1}", row.time.as_secs_f64() * 1e3))
-                .set_alignment(CellAlignment::Right),
-        );
-        table.add_row(cells);
-    }
-    table
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ use crate::track::{Ctx, Obj};
 
 /// Parameters of `actors`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Actors {
     /// Peer links are back-edges.
     pub weak: bool,

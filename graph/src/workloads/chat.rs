@@ -43,6 +43,7 @@ use crate::track::{Ctx, Obj};
 
 /// Which chat server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChatVariant {
     /// Rooms and sessions hold strong handles to each other.
     Shared,
@@ -54,6 +55,7 @@ pub enum ChatVariant {
 
 /// Parameters of `chat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Chat {
     /// Which server.
     pub variant: ChatVariant,

@@ -20,6 +20,7 @@ use crate::track::{Ctx, Obj};
 
 /// Parameters of `config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Reader tasks.
     pub readers: u32,

@@ -15,6 +15,7 @@ use crate::Topology;
 
 /// Parameters of `fanout`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Fanout {
     /// Levels below the root.
     pub depth: u32,

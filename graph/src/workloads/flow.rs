@@ -55,6 +55,7 @@ pub(crate) fn payload(seq: u64, bytes: u32) -> Box<[u8]> {
 
 /// Parameters of a flow over any topology.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Flow {
     /// The graph's shape.
     pub topology: Topology,

@@ -31,6 +31,7 @@ use crate::track::{Ctx, Obj};
 
 /// Parameters of `idle-worker`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct IdleWorker {
     /// Lone objects the task drops.
     pub lone: u32,

@@ -6,6 +6,7 @@ mod config;
 mod fanout;
 pub(crate) mod flow;
 mod idle_worker;
+mod limits;
 mod pipeline;
 
 pub use self::actors::{left_on_cycles, ActorState, Actors, Letter};
@@ -129,6 +130,41 @@ impl Spec {
         }
     }
 
+    /// Checks the parameters: every size within its limits (at least 1 where zero would make an
+    /// empty or stuck run, and below a ceiling), then the workload's own consistency checks.
+    /// The message names the workload and the field.
+    ///
+    /// ```
+    /// use reclaimer_graph::workloads::{Chat, Spec};
+    ///
+    /// assert!(Spec::Chat(Chat::default()).validate().is_ok());
+    /// let none = Spec::Chat(Chat { sessions: 0, ..Chat::default() });
+    /// assert!(none.validate().unwrap_err().contains("sessions = 0"));
+    /// ```
+    pub fn validate(&self) -> Result<(), String> {
+        limits::check(self)?;
+        match self {
+            Spec::Flow(w) => w.validate(),
+            Spec::Chat(w) => w.validate(),
+            Spec::Config(w) => w.validate(),
+            Spec::Actors(w) => w.validate(),
+            Spec::Pipeline(_) | Spec::Fanout(_) | Spec::IdleWorker(_) => Ok(()),
+        }
+    }
+
+    /// Its parameters as text, as its results record them.
+    pub fn parameters(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Spec::Pipeline(w) => w.parameters(),
+            Spec::Fanout(w) => w.parameters(),
+            Spec::Flow(w) => Workload::parameters(w),
+            Spec::Config(w) => w.parameters(),
+            Spec::Chat(w) => w.parameters(),
+            Spec::Actors(w) => w.parameters(),
+            Spec::IdleWorker(w) => w.parameters(),
+        }
+    }
+
     /// Whether it can run on `runtime` with `strategy`.
     pub fn supports(&self, strategy: StrategyName, runtime: Runtime) -> bool {
         match runtime {
@@ -144,25 +180,14 @@ impl Spec {
         runtime: Runtime,
         options: &Options,
     ) -> Result<GraphResult, Error> {
+        self.validate().map_err(Error::Invalid)?;
         match self {
             Spec::Pipeline(w) => dispatch!(Pipeline, w, strategy, runtime, options),
             Spec::Fanout(w) => dispatch!(Fanout, w, strategy, runtime, options),
-            Spec::Flow(w) => {
-                w.validate().map_err(Error::Invalid)?;
-                dispatch!(Flow, w, strategy, runtime, options)
-            }
-            Spec::Chat(w) => {
-                w.validate().map_err(Error::Invalid)?;
-                dispatch!(Chat, w, strategy, runtime, options)
-            }
-            Spec::Config(w) => {
-                w.validate().map_err(Error::Invalid)?;
-                dispatch!(Config, w, strategy, runtime, options)
-            }
-            Spec::Actors(w) => {
-                w.validate().map_err(Error::Invalid)?;
-                dispatch!(Actors, w, strategy, runtime, options)
-            }
+            Spec::Flow(w) => dispatch!(Flow, w, strategy, runtime, options),
+            Spec::Chat(w) => dispatch!(Chat, w, strategy, runtime, options),
+            Spec::Config(w) => dispatch!(Config, w, strategy, runtime, options),
+            Spec::Actors(w) => dispatch!(Actors, w, strategy, runtime, options),
             Spec::IdleWorker(w) => {
                 dispatch!(send_only IdleWorker, w, strategy, runtime, options)
             }

@@ -16,6 +16,7 @@ use crate::Topology;
 
 /// Parameters of `pipeline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Pipeline {
     /// Stages (tasks) in the line.
     pub stages: usize,
