@@ -129,7 +129,10 @@ fn arc_leaks_cycles(find: &Find<'_>) -> Claim {
         if let Some(wl) = find(weak).and_then(|w| preferred(w, ARC)).and_then(leaked) {
             weak_seen = true;
             weak_fixed &= wl.max == 0.0;
-            fact.push_str(&format!(", with Weak back-edges {}", units::count_range(&wl)));
+            fact.push_str(&format!(
+                ", with Weak back-edges {}",
+                units::count_range(&wl)
+            ));
         }
         facts.push(fact);
     }
@@ -196,11 +199,11 @@ fn weak_costs_throughput(find: &Find<'_>) -> Claim {
             ));
         }
     }
+    // Holds (or does not) only where most pairs are apart and none points the other way.
     let verdict = match (pairs, slower, faster) {
-        (0, _, _) => Verdict::NotShown,
-        (_, 0, 0) => Verdict::NotShown,
-        (_, s, 0) if s > 0 => Verdict::Holds,
-        (_, 0, f) if f > 0 => Verdict::DoesNotHold,
+        (0, _, _) | (_, 0, 0) => Verdict::NotShown,
+        (p, s, 0) if 2 * s > p => Verdict::Holds,
+        (p, 0, f) if 2 * f > p => Verdict::DoesNotHold,
         _ => Verdict::Partly,
     };
     let answer = if facts.is_empty() {
@@ -218,6 +221,9 @@ fn gc_frees_from_weak(find: &Find<'_>) -> Claim {
     let text = "A tracing GC frees you from those games.";
     let names = ["chat", "actors"];
     let mut facts = Vec::new();
+    // A leak in the median repetition refutes the claim; one in a minority of repetitions
+    // (a free lost to a race, see docs/claims.md) makes it partly true.
+    let mut median_leak = false;
     let mut any_leak = false;
     let mut arc_leaked = false;
     let mut late_total = 0.0;
@@ -229,6 +235,7 @@ fn gc_frees_from_weak(find: &Find<'_>) -> Claim {
         for row in w.rows.iter().filter(|r| is_collector(&r.strategy)) {
             let Some(l) = leaked(row) else { continue };
             any_leak |= l.max > 0.0;
+            median_leak |= l.median > 0.0;
             let late = row.summary.late.map_or(0.0, |s| s.median);
             late_total += late;
             facts.push(format!(
@@ -241,8 +248,10 @@ fn gc_frees_from_weak(find: &Find<'_>) -> Claim {
     }
     let verdict = if facts.is_empty() || !arc_leaked {
         Verdict::NotShown
-    } else if any_leak {
+    } else if median_leak {
         Verdict::DoesNotHold
+    } else if any_leak {
+        Verdict::Partly
     } else {
         Verdict::Holds
     };
@@ -357,6 +366,7 @@ fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
                 .iter()
                 .filter(|r| r.is_multi() == multi && !r.park_hook && is_collector(&r.strategy))
                 .collect();
+            let mut against = Vec::new();
             for g in collectors {
                 let (Some(el), Some(al), Some(gl)) = (
                     e.summary.latency_p99_ns,
@@ -372,26 +382,37 @@ fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
                 } else {
                     like_arc += 1;
                 }
-                if w.name == "chat" || w.name == "pipeline" {
-                    let garbage = |r: &RowResults| {
-                        r.summary
-                            .garbage_peak
-                            .map_or_else(|| "-".into(), |g| units::count(g.median))
-                    };
-                    facts.push(format!(
-                        "{} {}: latency p99 Epoch {} against Arc {} and {} {}, garbage peak {} \
-                         against {} and {}",
-                        w.name,
-                        e.runtime_label(),
-                        units::ns(el.median),
-                        units::ns(al.median),
-                        g.strategy,
-                        units::ns(gl.median),
-                        garbage(e),
-                        garbage(a),
-                        garbage(g)
-                    ));
-                }
+                against.push(g);
+            }
+            if (w.name == "chat" || w.name == "pipeline") && !against.is_empty() {
+                let p99 = |r: &RowResults| {
+                    r.summary
+                        .latency_p99_ns
+                        .map_or_else(|| "-".into(), |l| units::ns(l.median))
+                };
+                let garbage = |r: &RowResults| {
+                    r.summary
+                        .garbage_peak
+                        .map_or_else(|| "-".into(), |g| units::count(g.median))
+                };
+                let others = |f: &dyn Fn(&RowResults) -> String| {
+                    against
+                        .iter()
+                        .map(|g| format!("{} {}", g.strategy, f(g)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                facts.push(format!(
+                    "{} {}: latency p99 Epoch {}, Arc {}, {}; garbage peak Epoch {}, Arc {}, {}",
+                    w.name,
+                    e.runtime_label(),
+                    p99(e),
+                    p99(a),
+                    others(&p99),
+                    garbage(e),
+                    garbage(a),
+                    others(&garbage)
+                ));
             }
         }
     }
@@ -467,12 +488,18 @@ fn communicating_avoids_it(find: &Find<'_>) -> Claim {
         .and_then(leaked)
         .map(|l| l.median);
     let mut answer = if any_leak {
-        format!("on chat/owned the refcounting strategies leaked: {}", leaks.join(", "))
+        format!(
+            "on chat/owned the refcounting strategies leaked: {}",
+            leaks.join(", ")
+        )
     } else {
         "on chat/owned no refcounting strategy leaked anything".to_string()
     };
     if let Some(l) = shared_leak {
-        answer.push_str(&format!(" (on chat, with shared rooms, Arc leaked {})", units::count(l)));
+        answer.push_str(&format!(
+            " (on chat, with shared rooms, Arc leaked {})",
+            units::count(l)
+        ));
     }
     let mut ratios = Vec::new();
     if let Some(s) = shared {
@@ -485,7 +512,11 @@ fn communicating_avoids_it(find: &Find<'_>) -> Claim {
                 ratios.push(format!(
                     "{:.2}× on the {} ({})",
                     o.median / sh.median,
-                    if multi { "multi-thread runtime" } else { "LocalSet" },
+                    if multi {
+                        "multi-thread runtime"
+                    } else {
+                        "LocalSet"
+                    },
                     apart_word(c)
                 ));
             }

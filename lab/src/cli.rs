@@ -11,7 +11,12 @@ use reclaimer_graph::StrategyName;
 ///
 /// With no subcommand it runs the default comparison (`run` with the flags given).
 #[derive(Debug, Parser)]
-#[command(name = "reclaimer-lab", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "reclaimer-lab",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to do; `run` when left out.
     #[command(subcommand)]

@@ -1,7 +1,7 @@
 //! `compare A.json B.json`: every figure of every row the two runs share, as the ratio B ÷ A,
 //! with `*` where the two runs' ranges do not overlap (the figure moved past its spread).
 
-use comfy_table::{presets::UTF8_HORIZONTAL_ONLY, Cell, CellAlignment, Table};
+use comfy_table::{presets::UTF8_HORIZONTAL_ONLY, Cell, CellAlignment, Table, TableComponent};
 
 use crate::results::{Results, RowResults};
 use crate::summary::{RowSummary, Spread};
@@ -111,7 +111,10 @@ pub fn render(a: &Results, b: &Results, a_name: &str, b_name: &str) -> String {
     }
     for w in workloads {
         let mut table = Table::new();
-        table.load_preset(UTF8_HORIZONTAL_ONLY);
+        table
+            .load_preset(UTF8_HORIZONTAL_ONLY)
+            .remove_style(TableComponent::HorizontalLines)
+            .remove_style(TableComponent::MiddleIntersections);
         let mut header = vec!["row"];
         header.extend(FIGURES.iter().map(|(f, _)| *f));
         table.set_header(header);

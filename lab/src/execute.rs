@@ -26,9 +26,9 @@ pub fn execute(
         // Hidden by indicatif itself when stderr is not a terminal.
         ProgressBar::with_draw_target(Some(plan.total_runs()), ProgressDrawTarget::stderr())
     };
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:24} {pos}/{len} runs, {elapsed} (about {eta} left) {msg}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:24} {pos}/{len} runs, {elapsed} (about {eta} left) {msg}",
+    ) {
         bar.set_style(style);
     }
     let mut stuck: Vec<StrategyName> = Vec::new();
@@ -73,7 +73,10 @@ fn run_workload(
                 ..Options::default()
             };
             let outcome = if stuck.contains(&run.strategy) {
-                Err(format!("skipped: an earlier {} run never finished", run.strategy))
+                Err(format!(
+                    "skipped: an earlier {} run never finished",
+                    run.strategy
+                ))
             } else {
                 run_guarded(run, &planned.spec, options, settings.budget_s)
             };

@@ -30,7 +30,7 @@ use reclaimer::metrics::CountingAlloc;
 
 use crate::cli::{Cli, Command, Format, RunArgs};
 use crate::report::terminal;
-use crate::results::{LabEnvironment, Results, FORMAT, VERSION};
+use crate::results::{LabEnvironment, Results, StrategyInfo, FORMAT, VERSION};
 
 /// Counts live heap bytes, so the tables can give each run's peak heap.
 #[global_allocator]
@@ -106,6 +106,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         wall_s: 0.0,
         environment,
         settings: plan.settings.clone(),
+        strategies: StrategyInfo::all(),
         workloads: Vec::new(),
         leak_check: Vec::new(),
         claims: Vec::new(),
@@ -317,12 +318,16 @@ mod tests {
             &["--format", "xml"],
             &["compare", "only-one.json"],
         ] {
-            let parsed = Cli::try_parse_from(std::iter::once("reclaimer-lab").chain(bad.iter().copied()));
+            let parsed =
+                Cli::try_parse_from(std::iter::once("reclaimer-lab").chain(bad.iter().copied()));
             assert!(parsed.is_err(), "{bad:?} was accepted");
         }
         let cli = Cli::try_parse_from(["reclaimer-lab"]).expect("no arguments are fine");
         let plan = plan::plan(&cli.run).unwrap();
-        assert_eq!(plan.workloads.len(), reclaimer_graph::workloads::Spec::NAMES.len());
+        assert_eq!(
+            plan.workloads.len(),
+            reclaimer_graph::workloads::Spec::NAMES.len()
+        );
         assert_eq!(plan.settings.repeat, 3);
         assert_eq!(plan.leak_check, (10_000, 10_000));
     }

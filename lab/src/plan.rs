@@ -82,7 +82,10 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         (None, None) => RuntimeChoice::Both,
     };
     let workers = args.workers.or(file.workers).unwrap_or(2);
-    let scale = args.scale.or(file.scale).unwrap_or(if args.quick { 0.05 } else { 1.0 });
+    let scale = args
+        .scale
+        .or(file.scale)
+        .unwrap_or(if args.quick { 0.05 } else { 1.0 });
     let settings = Settings {
         repeat: args.repeat.or(file.repeat).unwrap_or(3),
         seed: args.seed.or(file.seed).unwrap_or(1),
@@ -158,7 +161,11 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
                 if !spec.supports(strategy, runtime) {
                     continue;
                 }
-                for park_hook in if idle { &[false, true][..] } else { &[false][..] } {
+                for park_hook in if idle {
+                    &[false, true][..]
+                } else {
+                    &[false][..]
+                } {
                     runs.push(RunSpec {
                         strategy,
                         runtime,

@@ -36,12 +36,42 @@ pub struct Results {
     pub environment: LabEnvironment,
     /// How it ran.
     pub settings: Settings,
+    /// The strategies the lab knows, with the properties the claims read.
+    pub strategies: Vec<StrategyInfo>,
     /// One entry per workload, in the order they ran.
     pub workloads: Vec<WorkloadResults>,
     /// The cycle-leak check, if it ran.
     pub leak_check: Vec<leak_check::Row>,
     /// The critique's claims, answered from the figures above.
     pub claims: Vec<Claim>,
+}
+
+/// A strategy's name and the properties the claims read from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyInfo {
+    /// Its name as rows give it.
+    pub name: String,
+    /// Whether its handles are `Send + Sync` (it runs on the multi-thread runtime).
+    pub thread_safe: bool,
+    /// Whether it reclaims cycles (a tracing collector).
+    pub reclaims_cycles: bool,
+    /// Whether it frees memory at all (`false` only for `Leak`).
+    pub frees_memory: bool,
+}
+
+impl StrategyInfo {
+    /// Every strategy of the library's list.
+    pub fn all() -> Vec<StrategyInfo> {
+        reclaimer_graph::StrategyName::all()
+            .into_iter()
+            .map(|s| StrategyInfo {
+                name: s.to_string(),
+                thread_safe: s.thread_safe(),
+                reclaims_cycles: s.reclaims_cycles(),
+                frees_memory: s.frees_memory(),
+            })
+            .collect()
+    }
 }
 
 /// The machine and build.
@@ -223,8 +253,12 @@ impl Results {
                 version.map_or("(none)".to_string(), |v| v.to_string())
             ));
         }
-        serde_json::from_value(value)
-            .map_err(|e| format!("{} does not hold version {VERSION} results: {e}", path.display()))
+        serde_json::from_value(value).map_err(|e| {
+            format!(
+                "{} does not hold version {VERSION} results: {e}",
+                path.display()
+            )
+        })
     }
 
     /// A workload's results by name.

@@ -52,10 +52,7 @@ impl Spread {
         if self.median == 0.0 {
             return 0.0;
         }
-        (self.max - self.median)
-            .max(self.median - self.min)
-            .abs()
-            / self.median.abs()
+        (self.max - self.median).max(self.median - self.min).abs() / self.median.abs()
     }
 
     /// Whether every repetition gave the same value.
@@ -134,7 +131,9 @@ impl RowSummary {
         let tracked_throughput = spread(&|r| Some(r.tracked_throughput.per_second));
         let untracked = spread(&|r| r.run.throughput.map(|t| t.per_second));
         let tracked_ratio = match (&tracked_throughput, &untracked) {
-            (Some(t), Some(u)) if u.median > 0.0 && runs.iter().all(|r| r.run.throughput.is_some()) => {
+            (Some(t), Some(u))
+                if u.median > 0.0 && runs.iter().all(|r| r.run.throughput.is_some()) =>
+            {
                 Some(t.median / u.median)
             }
             _ => None,

@@ -14,16 +14,27 @@ pub fn rate(per_second: f64) -> String {
     }
 }
 
-/// Nanoseconds: `741 ns`, `39.6 µs`, `5.3 ms`, `1.20 s`.
+/// Nanoseconds, to three significant figures: `741 ns`, `39.6 µs`, `1.92 ms`, `1.20 s`.
 pub fn ns(ns: f64) -> String {
-    if ns < 10_000.0 {
+    if ns < 1_000.0 {
         format!("{ns:.0} ns")
-    } else if ns < 10_000_000.0 {
-        format!("{:.1} µs", ns / 1e3)
+    } else if ns < 1_000_000.0 {
+        format!("{} µs", three_figures(ns / 1e3))
     } else if ns < 1_000_000_000.0 {
-        format!("{:.1} ms", ns / 1e6)
+        format!("{} ms", three_figures(ns / 1e6))
     } else {
-        format!("{:.2} s", ns / 1e9)
+        format!("{} s", three_figures(ns / 1e9))
+    }
+}
+
+/// `1.92`, `39.6`, `742`: three significant figures for a value from 1 up.
+fn three_figures(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
     }
 }
 
@@ -81,10 +92,11 @@ pub fn or_dash(spread: Option<&Spread>, show: impl Fn(&Spread) -> String) -> Str
 /// Wraps `text` at `width` columns, continuation lines indented by `indent` spaces.
 pub fn wrap(text: &str, width: usize, indent: usize) -> String {
     let mut out = String::new();
-    let mut line = String::new();
+    let lead = text.len() - text.trim_start().len();
+    let mut line = text[..lead].to_string();
     for word in text.split_whitespace() {
         let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
+        if !line.trim().is_empty() && len + 1 + word.chars().count() > width {
             out.push_str(&line);
             out.push('\n');
             line = " ".repeat(indent);
@@ -108,6 +120,9 @@ mod tests {
         assert_eq!(ns(741.0), "741 ns");
         assert_eq!(ns(39_600.0), "39.6 µs");
         assert_eq!(ns(5_300_000_000.0), "5.30 s");
+        assert_eq!(ns(1_918_000.0), "1.92 ms");
+        assert_eq!(ns(742_400.0), "742 µs");
+        assert_eq!(ns(1_500.0), "1.50 µs");
         let s = Spread::of([90.0, 100.0, 120.0]).unwrap();
         assert_eq!(with_pm(&s, count), "100 ±20%");
         assert_eq!(with_range(&s, count), "100 (90–120)");
@@ -121,5 +136,11 @@ mod tests {
         for line in wrap(text, 40, 2).lines() {
             assert!(line.chars().count() <= 40, "{line}");
         }
+        let indented = wrap(&format!("  {text}"), 40, 4);
+        assert!(indented.starts_with("  a verdict"), "{indented}");
+        assert!(indented
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("    ") && !l.starts_with("     ")));
     }
 }

@@ -83,6 +83,22 @@ fn leaks_match_cycles(workload: &WorkloadResults, strategy: &str) -> bool {
         .all(|rep| rep.run.report.counts.leaked == rep.stats.left_on_cycles)
 }
 
+/// Repetitions of `strategy` (over its rows) that leaked more than the workload left on
+/// cycles, and all its repetitions.
+fn leaks_beyond_cycles(workload: &WorkloadResults, strategy: &str) -> (usize, usize) {
+    let reps: Vec<_> = workload
+        .rows
+        .iter()
+        .filter(|r| r.strategy == strategy)
+        .flat_map(|r| r.repetitions.iter())
+        .collect();
+    let beyond = reps
+        .iter()
+        .filter(|rep| rep.run.report.counts.leaked > rep.stats.left_on_cycles)
+        .count();
+    (beyond, reps.len())
+}
+
 fn leaks(workload: &WorkloadResults) -> Option<String> {
     let mut leaking = Vec::new();
     let mut clean = Vec::new();
@@ -98,7 +114,16 @@ fn leaks(workload: &WorkloadResults) -> Option<String> {
             clean.push(strategy.to_string());
         } else {
             all_match &= leaks_match_cycles(workload, strategy);
-            leaking.push(format!("{strategy} {}", units::count_range(&leaked)));
+            let (beyond, reps) = leaks_beyond_cycles(workload, strategy);
+            let note = if beyond > 0 {
+                format!(
+                    " (more than the workload left on cycles in {beyond} of {reps} \
+                     repetitions: frees lost, not cycles)"
+                )
+            } else {
+                String::new()
+            };
+            leaking.push(format!("{strategy} {}{note}", units::count_range(&leaked)));
         }
     }
     if leaking.is_empty() && clean.is_empty() && never_free.is_empty() {
@@ -207,9 +232,14 @@ fn garbage(workload: &WorkloadResults) -> Option<String> {
         .map(|(r, g)| format!("; next: {} {}", r.label(), units::count(g.median)))
         .unwrap_or_default();
     Some(format!(
-        "most garbage in flight: {}, peak {} objects{runner_up}",
+        "most garbage in flight: {}, peak {} {}{runner_up}",
         top.label(),
-        units::count(peak.median)
+        units::count(peak.median),
+        if peak.median == 1.0 {
+            "object"
+        } else {
+            "objects"
+        }
     ))
 }
 
@@ -221,7 +251,11 @@ fn stranded(workload: &WorkloadResults) -> Option<String> {
             let s = r.summary.stranded?;
             (s.max > 0.0 && frees_memory(&r.strategy)).then(|| {
                 let hook = if r.park_hook { "with" } else { "without" };
-                format!("{} {} {hook} the park hook", r.strategy, units::count_range(&s))
+                format!(
+                    "{} {} {hook} the park hook",
+                    r.strategy,
+                    units::count_range(&s)
+                )
             })
         })
         .collect();

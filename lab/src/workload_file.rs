@@ -150,7 +150,8 @@ pub fn parse(path: &str, text: &str) -> Result<WorkloadFile, String> {
 
     let mut workloads: Vec<(usize, Spec)> = Vec::new();
     let mut add = |span: Range<usize>, spec: Spec| -> Result<(), String> {
-        spec.validate().map_err(|e| at.error(Some(span.clone()), &e))?;
+        spec.validate()
+            .map_err(|e| at.error(Some(span.clone()), &e))?;
         workloads.push((span.start, spec));
         Ok(())
     };

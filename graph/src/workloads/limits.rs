@@ -61,8 +61,18 @@ pub(super) fn check(spec: &Spec) -> Result<(), String> {
             r("sessions", w.sessions.into(), 1, MAX_TASKS)?;
             r("concurrent", w.concurrent.into(), 1, w.sessions.into())?;
             r("rooms", w.rooms.into(), 1, 100_000)?;
-            r("rooms_per_session", w.rooms_per_session.into(), 0, w.rooms.into())?;
-            r("messages_per_session", w.messages_per_session.into(), 0, 100_000)?;
+            r(
+                "rooms_per_session",
+                w.rooms_per_session.into(),
+                0,
+                w.rooms.into(),
+            )?;
+            r(
+                "messages_per_session",
+                w.messages_per_session.into(),
+                0,
+                100_000,
+            )?;
             r("payload_bytes", w.payload_bytes.into(), 0, MAX_PAYLOAD)?;
             r("inbox", z(w.inbox), 1, MAX_CAPACITY)?;
             r("disconnect_percent", w.disconnect_percent.into(), 0, 100)?;
@@ -71,7 +81,12 @@ pub(super) fn check(spec: &Spec) -> Result<(), String> {
         Spec::Actors(w) => {
             r("actors", w.actors.into(), 2, MAX_TASKS)?;
             r("peers", w.peers.into(), 1, u64::from(w.actors) - 1)?;
-            r("messages_per_actor", w.messages_per_actor.into(), 0, 1_000_000)?;
+            r(
+                "messages_per_actor",
+                w.messages_per_actor.into(),
+                0,
+                1_000_000,
+            )?;
             r("payload_bytes", w.payload_bytes.into(), 0, MAX_PAYLOAD)?;
             r("mailbox", z(w.mailbox), 1, MAX_CAPACITY)
         }
@@ -109,6 +124,9 @@ mod tests {
             w.stages = 1_000_000;
         }
         let error = pipeline.validate().unwrap_err();
-        assert!(error.contains("stages = 1000000 is out of range"), "{error}");
+        assert!(
+            error.contains("stages = 1000000 is out of range"),
+            "{error}"
+        );
     }
 }

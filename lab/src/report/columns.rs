@@ -48,36 +48,90 @@ pub fn columns(idle: bool, full: bool) -> Vec<Column> {
         col!("runtime", false, |r| r.runtime_label()),
     ];
     if idle {
-        cols.push(col!("hook", false, |r| if r.park_hook { "yes" } else { "no" }.into()));
-        cols.push(col!("stranded", true, |r| counts(r.summary.stranded.as_ref())));
+        cols.push(col!("hook", false, |r| if r.park_hook {
+            "yes"
+        } else {
+            "no"
+        }
+        .into()));
+        cols.push(col!("stranded", true, |r| counts(
+            r.summary.stranded.as_ref()
+        )));
     }
     if full {
         cols.extend([
-            col!("throughput (range)", true, |r| range(r.summary.throughput.as_ref(), units::rate)),
+            col!("throughput (range)", true, |r| range(
+                r.summary.throughput.as_ref(),
+                units::rate
+            )),
             col!("tracked ÷ untracked", true, |r| r
                 .summary
                 .tracked_ratio
                 .map_or("-".into(), |t| format!("{t:.2}"))),
-            col!("latency p50", true, |r| median(r.summary.latency_p50_ns.as_ref(), units::ns)),
-            col!("latency p99 (range)", true, |r| range(r.summary.latency_p99_ns.as_ref(), units::ns)),
-            col!("p99.9", true, |r| median(r.summary.latency_p999_ns.as_ref(), units::ns)),
-            col!("max", true, |r| median(r.summary.latency_max_ns.as_ref(), units::ns)),
-            col!("p99 (ops)", true, |r| median(r.summary.latency_p99_ops.as_ref(), units::count)),
-            col!("garbage peak", true, |r| range(r.summary.garbage_peak.as_ref(), units::count)),
-            col!("garbage mean", true, |r| median(r.summary.garbage_mean.as_ref(), |m| format!("{m:.1}"))),
+            col!("latency p50", true, |r| median(
+                r.summary.latency_p50_ns.as_ref(),
+                units::ns
+            )),
+            col!("latency p99 (range)", true, |r| range(
+                r.summary.latency_p99_ns.as_ref(),
+                units::ns
+            )),
+            col!("p99.9", true, |r| median(
+                r.summary.latency_p999_ns.as_ref(),
+                units::ns
+            )),
+            col!("max", true, |r| median(
+                r.summary.latency_max_ns.as_ref(),
+                units::ns
+            )),
+            col!("p99 (ops)", true, |r| median(
+                r.summary.latency_p99_ops.as_ref(),
+                units::count
+            )),
+            col!("garbage peak", true, |r| range(
+                r.summary.garbage_peak.as_ref(),
+                units::count
+            )),
+            col!("garbage mean", true, |r| median(
+                r.summary.garbage_mean.as_ref(),
+                |m| format!("{m:.1}")
+            )),
             col!("leaked", true, |r| counts(r.summary.leaked.as_ref())),
             col!("late", true, |r| counts(r.summary.late.as_ref())),
-            col!("left on cycles", true, |r| counts(r.summary.left_on_cycles.as_ref())),
-            col!("peak heap", true, |r| range(r.summary.peak_heap_bytes.as_ref(), units::mib)),
-            col!("collect p99", true, |r| median(r.summary.collect_p99_ns.as_ref(), units::ns)),
-            col!("final collect", true, |r| median(r.summary.final_collect_ns.as_ref(), units::ns)),
-            col!("op p99.9", true, |r| median(r.summary.op_p999_ns.as_ref(), units::ns)),
+            col!("left on cycles", true, |r| counts(
+                r.summary.left_on_cycles.as_ref()
+            )),
+            col!("peak heap", true, |r| range(
+                r.summary.peak_heap_bytes.as_ref(),
+                units::mib
+            )),
+            col!("collect p99", true, |r| median(
+                r.summary.collect_p99_ns.as_ref(),
+                units::ns
+            )),
+            col!("final collect", true, |r| median(
+                r.summary.final_collect_ns.as_ref(),
+                units::ns
+            )),
+            col!("op p99.9", true, |r| median(
+                r.summary.op_p999_ns.as_ref(),
+                units::ns
+            )),
         ]);
     } else {
         cols.extend([
-            col!("throughput", true, |r| pm(r.summary.throughput.as_ref(), units::rate)),
-            col!("latency p99", true, |r| pm(r.summary.latency_p99_ns.as_ref(), units::ns)),
-            col!("garbage", true, |r| median(r.summary.garbage_peak.as_ref(), units::count)),
+            col!("throughput", true, |r| pm(
+                r.summary.throughput.as_ref(),
+                units::rate
+            )),
+            col!("latency p99", true, |r| pm(
+                r.summary.latency_p99_ns.as_ref(),
+                units::ns
+            )),
+            col!("garbage", true, |r| median(
+                r.summary.garbage_peak.as_ref(),
+                units::count
+            )),
             col!("leaked", true, |r| counts(r.summary.leaked.as_ref())),
         ]);
         if !idle {
@@ -95,7 +149,9 @@ pub fn error_cell(row: &RowResults) -> Option<String> {
     (row.repetitions.is_empty()).then(|| {
         format!(
             "error: {}",
-            row.errors.first().map_or("no repetition ran", String::as_str)
+            row.errors
+                .first()
+                .map_or("no repetition ran", String::as_str)
         )
     })
 }

@@ -64,9 +64,7 @@ pub fn incomplete_line(results: &Results) -> Option<String> {
             .flat_map(|w| w.rows.iter())
             .map(|r| r.errors.len())
             .sum();
-        format!(
-            "INCOMPLETE: {failed} runs failed; the figures below are not the whole comparison."
-        )
+        format!("INCOMPLETE: {failed} runs failed; the figures below are not the whole comparison.")
     })
 }
 
@@ -98,7 +96,13 @@ pub fn report(results: &Results) -> String {
     let claim_rows: Vec<Vec<String>> = results
         .claims
         .iter()
-        .map(|c| vec![c.claim.clone(), format!("**{}**", c.verdict), c.answer.clone()])
+        .map(|c| {
+            vec![
+                c.claim.clone(),
+                format!("**{}**", c.verdict),
+                c.answer.clone(),
+            ]
+        })
         .collect();
     out.push_str(&table(
         &["claim", "verdict", "this run's figures"],

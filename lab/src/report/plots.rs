@@ -188,7 +188,9 @@ fn lines(title: &str, x_desc: &str, y_desc: &str, log_x: bool, series: &[Series]
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
         if log_x {
             let x_range = (x0.max(1.0) / 1.5)..(x1 * 1.5);
-            let mut chart = builder.build_cartesian_2d(x_range.log_scale(), 0.0..y1).map_err(e)?;
+            let mut chart = builder
+                .build_cartesian_2d(x_range.log_scale(), 0.0..y1)
+                .map_err(e)?;
             chart
                 .configure_mesh()
                 .x_desc(x_desc)
@@ -233,9 +235,8 @@ where
     } else {
         chart.draw_series(LineSeries::new(pts.iter().copied(), style))?
     };
-    anno.label(label).legend(move |(x, y)| {
-        PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-    });
+    anno.label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! The terminal: one compact table per workload that fits 100 columns (every column with
 //! `--full`), its verdict lines, the claims, and the cycle-leak table.
 
-use comfy_table::{presets::UTF8_HORIZONTAL_ONLY, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_HORIZONTAL_ONLY, Cell, CellAlignment, ContentArrangement, Table, TableComponent,
+};
 
 use crate::claims::Claim;
 use crate::leak_check;
@@ -16,6 +18,8 @@ fn table() -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_HORIZONTAL_ONLY)
+        .remove_style(TableComponent::HorizontalLines)
+        .remove_style(TableComponent::MiddleIntersections)
         .set_content_arrangement(ContentArrangement::Disabled);
     table
 }
