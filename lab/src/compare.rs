@@ -7,8 +7,11 @@ use crate::results::{Results, RowResults};
 use crate::summary::{RowSummary, Spread};
 use crate::units::wrap;
 
+/// Reads one figure from a row's summary.
+type Figure = fn(&RowSummary) -> Option<Spread>;
+
 /// The figures compared, with how each is read from a row.
-const FIGURES: &[(&str, fn(&RowSummary) -> Option<Spread>)] = &[
+const FIGURES: &[(&str, Figure)] = &[
     ("throughput", |s| s.throughput),
     ("latency p99", |s| s.latency_p99_ns),
     ("garbage peak", |s| s.garbage_peak),

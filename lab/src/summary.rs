@@ -143,14 +143,20 @@ impl RowSummary {
             throughput,
             tracked_throughput,
             tracked_ratio,
-            latency_p50_ns: spread(&|r| has_latency(r).then(|| r.run.report.latency.ns.p50 as f64)),
-            latency_p99_ns: spread(&|r| has_latency(r).then(|| r.run.report.latency.ns.p99 as f64)),
-            latency_p999_ns: spread(&|r| {
-                has_latency(r).then(|| r.run.report.latency.ns.p999 as f64)
+            latency_p50_ns: spread(&|r| {
+                has_latency(r).then_some(r.run.report.latency.ns.p50 as f64)
             }),
-            latency_max_ns: spread(&|r| has_latency(r).then(|| r.run.report.latency.ns.max as f64)),
+            latency_p99_ns: spread(&|r| {
+                has_latency(r).then_some(r.run.report.latency.ns.p99 as f64)
+            }),
+            latency_p999_ns: spread(&|r| {
+                has_latency(r).then_some(r.run.report.latency.ns.p999 as f64)
+            }),
+            latency_max_ns: spread(&|r| {
+                has_latency(r).then_some(r.run.report.latency.ns.max as f64)
+            }),
             latency_p99_ops: spread(&|r| {
-                has_latency(r).then(|| r.run.report.latency.ops.p99 as f64)
+                has_latency(r).then_some(r.run.report.latency.ops.p99 as f64)
             }),
             garbage_peak: spread(&|r| u(r.run.report.garbage.peak_count)),
             garbage_mean: spread(&|r| Some(r.run.report.garbage.mean_count)),

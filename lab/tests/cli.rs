@@ -339,7 +339,7 @@ fn preferred<'a>(w: &'a Value, strategy: &str) -> Option<&'a Value> {
 
 const CYCLIC: [(&str, &str); 2] = [("chat", "chat/weak"), ("actors", "actors/weak")];
 
-fn arc_leaks_cycles(run: &Run) -> &'static str {
+fn arc_leaks_cycles(run: &Run<'_>) -> &'static str {
     let (mut seen, mut cycles, mut leaked, mut weak_seen, mut weak_fixed) =
         (false, false, false, false, true);
     for (strong, weak) in CYCLIC {
@@ -369,7 +369,7 @@ fn arc_leaks_cycles(run: &Run) -> &'static str {
     }
 }
 
-fn weak_costs_throughput(run: &Run) -> &'static str {
+fn weak_costs_throughput(run: &Run<'_>) -> &'static str {
     let (mut pairs, mut slower, mut faster) = (0, 0, 0);
     for (strong, weak) in CYCLIC {
         let (Some(s), Some(w)) = (run.workload(strong), run.workload(weak)) else {
@@ -393,7 +393,7 @@ fn weak_costs_throughput(run: &Run) -> &'static str {
     }
 }
 
-fn gc_frees_from_weak(run: &Run) -> &'static str {
+fn gc_frees_from_weak(run: &Run<'_>) -> &'static str {
     let (mut facts, mut collector_leaked, mut median_leaked, mut arc_leaked) =
         (0, false, false, false);
     for (strong, _) in CYCLIC {
@@ -419,7 +419,7 @@ fn gc_frees_from_weak(run: &Run) -> &'static str {
     }
 }
 
-fn gc_more_throughput(run: &Run) -> &'static str {
+fn gc_more_throughput(run: &Run<'_>) -> &'static str {
     let (mut total, mut faster, mut slower) = (0, 0, 0);
     let collectors: Vec<&str> = run.results["strategies"]
         .as_array()
@@ -452,7 +452,7 @@ fn gc_more_throughput(run: &Run) -> &'static str {
     }
 }
 
-fn deferred_is_gc(run: &Run) -> &'static str {
+fn deferred_is_gc(run: &Run<'_>) -> &'static str {
     let distance = |a: f64, b: f64| (a.max(1.0).ln() - b.max(1.0).ln()).abs();
     let (mut like_gc, mut total) = (0, 0);
     for w in run.results["workloads"].as_array().unwrap() {
@@ -493,7 +493,7 @@ fn deferred_is_gc(run: &Run) -> &'static str {
     }
 }
 
-fn communicating_avoids_it(run: &Run) -> &'static str {
+fn communicating_avoids_it(run: &Run<'_>) -> &'static str {
     let Some(owned) = run.workload("chat/owned") else {
         return "not-shown";
     };
