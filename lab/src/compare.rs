@@ -152,5 +152,148 @@ pub fn render(a: &Results, b: &Results, a_name: &str, b_name: &str) -> String {
         "{moved} of {} figures moved past their range between the two runs\n",
         all.len()
     ));
+    out.push_str(&agreement(a, b).line());
+    out.push('\n');
+    out
+}
+
+/// How far two runs agree on what they are meant to repeat: the leak counts, and each
+/// throughput ratio between two strategies of one workload and runtime.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Agreement {
+    /// Rows of strategies that free memory, in both runs with a leak count.
+    pub leak_rows: usize,
+    /// Of them, rows whose leak counts (as min and max) differ, where the two runs did not
+    /// both leak exactly what each repetition left on cycles (refcounting) or 0 (collectors).
+    pub leaks_differ: Vec<String>,
+    /// Pairs of rows (same workload and runtime) with a throughput in both runs.
+    pub pairs: usize,
+    /// Of them, pairs whose throughput ratio moved by more than [`RATIO_TOLERANCE`] and out of
+    /// the range A's spreads allow.
+    pub pairs_differ: Vec<String>,
+}
+
+/// A throughput ratio between two strategies agrees when B's is within this share of A's.
+pub const RATIO_TOLERANCE: f64 = 0.10;
+
+impl Agreement {
+    /// One sentence, computed from the counts.
+    pub fn line(&self) -> String {
+        let leaks = if self.leaks_differ.is_empty() {
+            format!(
+                "leak counts agree on all {} rows (identical, or in every repetition of both \
+                 runs what it left on cycles for refcounting and 0 for collectors)",
+                self.leak_rows
+            )
+        } else {
+            format!(
+                "leak counts differ, beyond what each repetition left on cycles, on {} of {} \
+                 rows ({})",
+                self.leaks_differ.len(),
+                self.leak_rows,
+                self.leaks_differ.join(", ")
+            )
+        };
+        let pct = RATIO_TOLERANCE * 100.0;
+        let ratios = if self.pairs_differ.is_empty() {
+            format!(
+                "every throughput ratio between two strategies ({} pairs) within {pct:.0} % or \
+                 inside the spread",
+                self.pairs
+            )
+        } else {
+            format!(
+                "{} of {} throughput ratios between two strategies moved by more than {pct:.0} % \
+                 and out of the spread ({})",
+                self.pairs_differ.len(),
+                self.pairs,
+                self.pairs_differ.join(", ")
+            )
+        };
+        wrap(&format!("agreement: {leaks}; {ratios}"), 100, 2)
+    }
+}
+
+/// Compares the leak counts and the strategy-to-strategy throughput ratios of two runs.
+pub fn agreement(a: &Results, b: &Results) -> Agreement {
+    let mut out = Agreement::default();
+    for wb in &b.workloads {
+        let Some(wa) = a.workload(&wb.name) else {
+            continue;
+        };
+        let both: Vec<(&RowResults, &RowResults)> = wb
+            .rows
+            .iter()
+            .filter_map(|rb| {
+                wa.rows
+                    .iter()
+                    .find(|ra| same_row(ra, rb))
+                    .map(|ra| (ra, rb))
+            })
+            .collect();
+        for (ra, rb) in &both {
+            let Some(info) = b.strategies.iter().find(|s| s.name == rb.strategy) else {
+                continue;
+            };
+            // `Leak` leaks whatever it allocated, which timed workloads vary.
+            if !info.frees_memory {
+                continue;
+            }
+            if let (Some(la), Some(lb)) = (ra.summary.leaked, rb.summary.leaked) {
+                out.leak_rows += 1;
+                let identical = (la.min, la.max) == (lb.min, lb.max);
+                let expected = |r: &RowResults| {
+                    r.repetitions.iter().all(|rep| {
+                        let leaked = rep.run.report.counts.leaked;
+                        if info.reclaims_cycles {
+                            leaked == 0
+                        } else {
+                            leaked == rep.stats.left_on_cycles
+                        }
+                    })
+                };
+                if !identical && !(expected(ra) && expected(rb)) {
+                    out.leaks_differ.push(format!(
+                        "{} {} {}, then {}",
+                        wb.name,
+                        rb.label(),
+                        crate::units::count_range(&la),
+                        crate::units::count_range(&lb)
+                    ));
+                }
+            }
+        }
+        for (i, (ai, bi)) in both.iter().enumerate() {
+            for (aj, bj) in both.iter().skip(i + 1) {
+                if ai.runtime != aj.runtime {
+                    continue;
+                }
+                let (Some(tai), Some(tbi), Some(taj), Some(tbj)) = (
+                    ai.summary.throughput,
+                    bi.summary.throughput,
+                    aj.summary.throughput,
+                    bj.summary.throughput,
+                ) else {
+                    continue;
+                };
+                out.pairs += 1;
+                let ra = tai.median / taj.median;
+                let rb = tbi.median / tbj.median;
+                let within = (rb / ra - 1.0).abs() <= RATIO_TOLERANCE;
+                // Inside the spread: either run's ratio lies in the range the other run's
+                // min–max ranges allow.
+                let inside = (tai.min / taj.max <= rb && rb <= tai.max / taj.min)
+                    || (tbi.min / tbj.max <= ra && ra <= tbi.max / tbj.min);
+                if !within && !inside {
+                    out.pairs_differ.push(format!(
+                        "{} {} ÷ {}: {ra:.2} then {rb:.2}",
+                        wb.name,
+                        bi.label(),
+                        bj.strategy
+                    ));
+                }
+            }
+        }
+    }
     out
 }
