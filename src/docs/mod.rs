@@ -23,3 +23,9 @@ pub mod strategies {}
 
 #[doc = include_str!("../../docs/examples.md")]
 pub mod examples {}
+
+#[doc = include_str!("../../docs/lab.md")]
+pub mod lab {}
+
+#[doc = include_str!("../../docs/claims.md")]
+pub mod claims {}
