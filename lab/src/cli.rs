@@ -99,7 +99,7 @@ pub struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub sessions: Option<u32>,
     /// Repetitions of every row; each figure is their median, shown with its range
-    /// [default: 3].
+    /// [default: 5; 3 with --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(3..=1000))]
     pub repeat: Option<u32>,
     /// A CI-sized run: every workload at a twentieth of its size (unless --scale is given),

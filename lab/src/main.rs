@@ -328,7 +328,7 @@ mod tests {
             plan.workloads.len(),
             reclaimer_graph::workloads::Spec::NAMES.len()
         );
-        assert_eq!(plan.settings.repeat, 3);
+        assert_eq!(plan.settings.repeat, plan::DEFAULT_REPEAT);
         assert_eq!(plan.leak_check, (10_000, 10_000));
     }
 

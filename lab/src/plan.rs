@@ -4,6 +4,12 @@
 use reclaimer_graph::workloads::Spec;
 use reclaimer_graph::{Runtime, StrategyName};
 
+/// Repetitions of every row by default: with fewer, two default runs on an idle 2-core machine
+/// disagreed by more than 10 % on one strategy-to-strategy throughput ratio in 14 (docs/lab.md).
+pub const DEFAULT_REPEAT: u32 = 5;
+/// Repetitions of a `--quick` run, the fewest a median and a range need.
+pub const QUICK_REPEAT: u32 = 3;
+
 use crate::cli::{RunArgs, RuntimeChoice};
 use crate::results::Settings;
 use crate::workload_file;
@@ -87,7 +93,11 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         .or(file.scale)
         .unwrap_or(if args.quick { 0.05 } else { 1.0 });
     let settings = Settings {
-        repeat: args.repeat.or(file.repeat).unwrap_or(3),
+        repeat: args.repeat.or(file.repeat).unwrap_or(if args.quick {
+            QUICK_REPEAT
+        } else {
+            DEFAULT_REPEAT
+        }),
         seed: args.seed.or(file.seed).unwrap_or(1),
         workers: usize::from(workers),
         runtime: runtime.name().into(),
