@@ -295,7 +295,8 @@ fn tracking(workload: &WorkloadResults) -> Option<String> {
         .collect();
     let cost = Spread::of(per_object).map_or_else(String::new, |s| {
         format!(
-            "; there tracking added {}–{} per tracked object",
+            "; there tracking added {}–{} per tracked object (the ledger's id, record and \
+             clock reads; docs/lab.md, Tracked ÷ untracked)",
             units::ns(s.min),
             units::ns(s.max)
         )
