@@ -252,7 +252,8 @@ pub fn agreement(a: &Results, b: &Results) -> Agreement {
                         }
                     })
                 };
-                if !identical && !(expected(ra) && expected(rb)) {
+                let agree = identical || (expected(ra) && expected(rb));
+                if !agree {
                     out.leaks_differ.push(format!(
                         "{} {} {}, then {}",
                         wb.name,
