@@ -19,6 +19,7 @@ pub fn escape(text: &str) -> String {
 const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
+table.figures { display: block; max-width: 100%; overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .incomplete { background: #fdd; border: 2px solid #c00; padding: 0.6em; font-weight: bold; }
