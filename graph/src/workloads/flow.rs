@@ -11,6 +11,7 @@
 //! any reclaiming strategy.
 
 use std::hint::black_box;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc as StdArc;
 
 use reclaimer::{Shared, Strategy, Trace};
@@ -146,6 +147,32 @@ where
     )
 }
 
+/// A node's work on one message, with the test hook that makes its `n`-th message panic.
+fn handle(message: &Message, operations: u64, panic_at: Option<u64>) -> u64 {
+    if panic_at == Some(operations) {
+        panic!("injected panic in a flow node");
+    }
+    work(message)
+}
+
+/// Closes a failed node's inbox and hands back, as undeliverable, what was queued in it and
+/// what senders had already reserved room for: tokio delivers a send whose slot was reserved
+/// even after the receiver is dropped, and keeps it until the last sender goes, which on a
+/// cycle (and with a walk's window permit inside) would be never.
+async fn refuse<S: Strategy, T>(
+    ctx: &Ctx,
+    rx: &mut Receiver<T>,
+    stats: &mut Stats,
+    msg_of: impl Fn(T) -> Option<Msg<S>>,
+) {
+    rx.close();
+    while let Some(item) = rx.recv().await {
+        if let Some(msg) = msg_of(item) {
+            undeliverable(ctx, msg, stats);
+        }
+    }
+}
+
 /// A node of an acyclic shape: handles each message and passes it to every successor.
 pub(crate) async fn broadcast_node<S: Strategy>(
     ctx: Ctx,
@@ -157,10 +184,19 @@ pub(crate) async fn broadcast_node<S: Strategy>(
     let mut sum = 0u64;
     while let Some(msg) = rx.recv().await {
         stats.operations += 1;
-        if panic_at == Some(stats.operations) {
-            panic!("injected panic in a flow node");
-        }
-        sum = sum.wrapping_add(work(&msg));
+        let handled = catch_unwind(AssertUnwindSafe(|| {
+            handle(&msg, stats.operations, panic_at)
+        }));
+        let value = match handled {
+            Ok(value) => value,
+            Err(panic) => {
+                // The message in hand is dropped unconsumed, as an unwinding node would.
+                drop(msg);
+                refuse(&ctx, &mut rx, &mut stats, Some).await;
+                resume_unwind(panic);
+            }
+        };
+        sum = sum.wrapping_add(value);
         let Some((last, rest)) = outs.split_last() else {
             ctx.op(|| {
                 msg.consumed();
@@ -217,10 +253,22 @@ pub(crate) async fn walk_node<S: Strategy>(
     let mut sum = 0u64;
     while let Some(Step::Walk(msg, hops, permit)) = rx.recv().await {
         stats.operations += 1;
-        if panic_at == Some(stats.operations) {
-            panic!("injected panic in a flow node");
-        }
-        sum = sum.wrapping_add(work(&msg));
+        let handled = catch_unwind(AssertUnwindSafe(|| {
+            handle(&msg, stats.operations, panic_at)
+        }));
+        let value = match handled {
+            Ok(value) => value,
+            Err(panic) => {
+                drop((msg, permit));
+                refuse(&ctx, &mut rx, &mut stats, |step| match step {
+                    Step::Walk(msg, _, _permit) => Some(msg),
+                    Step::Stop => None,
+                })
+                .await;
+                resume_unwind(panic);
+            }
+        };
+        sum = sum.wrapping_add(value);
         if hops == 0 || outs.is_empty() {
             ctx.op(|| {
                 msg.consumed();
@@ -308,5 +356,34 @@ impl Flow {
     /// The flow itself (the macro's body asks every flow-shaped workload for one).
     fn flow(&self) -> Flow {
         *self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A send that reserved its slot before the inbox closed still arrives, and `refuse` hands
+    /// it back instead of leaving it in a channel nobody reads.
+    #[test]
+    fn a_refused_inbox_hands_back_a_send_reserved_before_it_closed() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let ctx = Ctx::new(None, 1, 1, Default::default());
+            let (tx, mut rx) = channel::<Msg<reclaimer::Arc>>(2);
+            tx.send(message(&ctx, 0, 8, 1)).await.unwrap();
+            let reserved = tx.clone().reserve_owned().await.unwrap();
+            let late = tokio::spawn({
+                let ctx = ctx.clone();
+                async move { reserved.send(message(&ctx, 1, 8, 1)) }
+            });
+            let mut stats = Stats::default();
+            refuse(&ctx, &mut rx, &mut stats, Some).await;
+            late.await.unwrap();
+            assert_eq!(stats.dropped, 2);
+            assert!(tx.send(message(&ctx, 2, 8, 1)).await.is_err());
+        });
     }
 }
