@@ -38,6 +38,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// The cycle-leak check alone: two-node cycles and lone objects per strategy.
     LeakCheck(LeakCheckArgs),
+    /// How each strategy's figures grow with the live heap, the worker threads and the share
+    /// of cyclic garbage: plots and fitted growth lines in `<out>/sweep/`.
+    Sweep(SweepArgs),
 }
 
 /// The runtimes to run on.
@@ -170,6 +173,53 @@ pub struct LeakCheckArgs {
     /// Acyclic objects per strategy.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
     pub acyclic: u32,
+}
+
+/// The flags of `sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// Axes to sweep, comma-separated [default: heap,threads,cyclic].
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub axes: Vec<crate::sweep::Axis>,
+    /// Strategies to run, comma-separated. Default: all.
+    #[arg(long, value_delimiter = ',', value_parser = parse_strategy)]
+    pub strategies: Vec<StrategyName>,
+    /// `chat` sessions of the heap axis [default: 1000,3000,10000,30000,100000;
+    /// 300,1000,3000 with --quick].
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(10..=1_000_000))]
+    pub sessions: Vec<u32>,
+    /// `actors` actors of the heap axis [default: 300,1000,3000,10000,30000; 100,300,1000
+    /// with --quick].
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(10..=1_000_000))]
+    pub actors: Vec<u32>,
+    /// Worker threads of the threads axis [default: 1,2,4,8; 1,2,4 with --quick].
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Vec<u16>,
+    /// Percentages of sessions that disconnect, the cyclic axis [default: 0,25,50,100;
+    /// 0,50,100 with --quick].
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub disconnect: Vec<u32>,
+    /// `chat` sessions on the threads and cyclic axes [default: 2000; 600 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(10..=1_000_000))]
+    pub chat_sessions: Option<u32>,
+    /// Repetitions of every row at every point [default: 3; 2 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub repeat: Option<u32>,
+    /// A sweep sized to finish in under two minutes on two cores.
+    #[arg(long)]
+    pub quick: bool,
+    /// Seed of every random choice [default: 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seconds one pass of one run may take [default: 60].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub budget: Option<u64>,
+    /// The report folder; the sweep goes to its `sweep/` subfolder.
+    #[arg(long, default_value = "target/reclaimer-report")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `name`, or the closest of `known` when it is near enough to be a typo.

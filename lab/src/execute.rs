@@ -42,7 +42,7 @@ pub fn execute(
     all
 }
 
-fn run_workload(
+pub(crate) fn run_workload(
     plan: &Plan,
     planned: &Planned,
     bar: &ProgressBar,

@@ -16,6 +16,7 @@ mod plan;
 mod report;
 mod results;
 mod summary;
+mod sweep;
 mod units;
 mod verdicts;
 mod workload_file;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Compare(args)) => compare(&args.a, &args.b),
+        Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::LeakCheck(args)) => {
             let rows = leak_check::run_all(args.cycles as usize, args.acyclic as usize);
             print!("{}", terminal::leak_check(&rows));

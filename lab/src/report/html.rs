@@ -16,7 +16,7 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 table.figures { display: block; max-width: 100%; overflow-x: auto; }
@@ -88,8 +88,9 @@ fn workload(w: &WorkloadResults, plots: &[Plot]) -> String {
     out
 }
 
-/// The page; `plots[i]` are the plots of `results.workloads[i]`.
-pub fn page(results: &Results, plots: &[Vec<Plot>]) -> String {
+/// The page; `plots[i]` are the plots of `results.workloads[i]`; `sweep`: link the sweep
+/// written into the same folder.
+pub fn page(results: &Results, plots: &[Vec<Plot>], sweep: bool) -> String {
     let expected: usize = plots.iter().map(Vec::len).sum();
     let mut out = String::from("<!DOCTYPE html>\n");
     out.push_str(&format!(
@@ -135,6 +136,9 @@ pub fn page(results: &Results, plots: &[Vec<Plot>]) -> String {
             escape(&crate::report::plots::slug(&w.name)),
             escape(&w.name)
         ));
+    }
+    if sweep {
+        out.push_str("<a href=\"sweep/index.html\">the sweep</a>");
     }
     out.push_str("</nav>\n");
     for (w, plots) in results.workloads.iter().zip(plots) {

@@ -21,7 +21,11 @@ pub fn write(results: &Results, dir: &Path) -> Result<PathBuf, String> {
     let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
     let plots: Vec<Vec<plots::Plot>> = results.workloads.iter().map(plots::workload).collect();
     let markdown = markdown::report(results);
-    let page = html::page(results, &plots);
+    let page = html::page(
+        results,
+        &plots,
+        dir.join("sweep").join("index.html").is_file(),
+    );
 
     let name = dir
         .file_name()
@@ -44,6 +48,11 @@ pub fn write(results: &Results, dir: &Path) -> Result<PathBuf, String> {
     for plot in plots.iter().flatten() {
         std::fs::write(staging.join("plots").join(&plot.file), &plot.svg)
             .map_err(|e| fail(dir, e))?;
+    }
+    // A sweep written earlier into this folder stays (`lab sweep` writes `DIR/sweep`).
+    let sweep = dir.join("sweep");
+    if sweep.is_dir() {
+        std::fs::rename(&sweep, staging.join("sweep")).map_err(|e| fail(&sweep, e))?;
     }
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|e| fail(dir, e))?;

@@ -40,7 +40,7 @@ pub fn slug(name: &str) -> String {
 
 /// The colour of a strategy: its place in the library's list, in a palette meant to stay
 /// distinguishable.
-fn colour(strategy: &str) -> RGBColor {
+pub(crate) fn colour(strategy: &str) -> RGBColor {
     let index = reclaimer::strategy::names()
         .iter()
         .position(|n| {
@@ -132,7 +132,9 @@ fn series(
         .collect()
 }
 
-fn svg(draw: impl FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>) -> String {
+pub(crate) fn svg(
+    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> String {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
@@ -152,7 +154,7 @@ fn svg(draw: impl FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), Strin
     out
 }
 
-fn empty(root: &DrawingArea<SVGBackend<'_>, Shift>, title: &str) -> Result<(), String> {
+pub(crate) fn empty(root: &DrawingArea<SVGBackend<'_>, Shift>, title: &str) -> Result<(), String> {
     root.titled(title, ("sans-serif", 18))
         .map_err(|e| e.to_string())?
         .draw(&Text::new(

@@ -14,7 +14,7 @@ use crate::units::wrap;
 /// The width the default output fits.
 pub const WIDTH: usize = 100;
 
-fn table() -> Table {
+pub(crate) fn table() -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_HORIZONTAL_ONLY)
