@@ -32,7 +32,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc as StdArc;
+use std::sync::{Arc as StdArc, Barrier};
 
 use proptest::prelude::*;
 use reclaimer::metrics::{Counts, Ledger, Tracked};
@@ -702,15 +702,17 @@ fn run_threaded<S: ThreadSafe>(case: &ThreadedCase) -> Result<(), TestCaseError>
         let releaser = sync_gc.then_some(r % case.threads);
         let (plans, _) = plan(round, &mut ids, &mut model.links, &mut owner, releaser);
         // Each thread runs its actions on its own handles and returns them with what it gave.
+        let done = Barrier::new(plans.len());
         let outcomes: Vec<Result<_, TestCaseError>> = std::thread::scope(|scope| {
             let workers: Vec<_> = plans
                 .iter()
                 .zip(std::mem::take(&mut handles))
                 .enumerate()
                 .map(|(t, (actions, mut mine))| {
-                    let (create, set, get, drops) = (&create, &set, &get, &drops);
+                    let (create, set, get, drops, done) = (&create, &set, &get, &drops, &done);
                     scope.spawn(move || -> Result<_, TestCaseError> {
                         let mut given = Vec::new();
+                        let mut apply = || -> Result<(), TestCaseError> {
                         for (i, action) in actions.iter().enumerate() {
                             match *action {
                                 Action::Create { id } => mine.push(create(id)),
@@ -732,13 +734,22 @@ fn run_threaded<S: ThreadSafe>(case: &ThreadedCase) -> Result<(), TestCaseError>
                                 Action::Give { h, to } => given.push((to, mine[h].clone())),
                             }
                         }
-                        // A scoped thread hands its `Epoch` bag on in a thread-local
-                        // destructor, which may run after the scope has returned: free this
-                        // thread's own garbage now, so that the main thread's collect does not
-                        // depend on when that destructor runs.
+                        Ok(())
+                        };
+                        let applied = apply();
+                        // A scoped thread hands its `Epoch` bag, and its dumpster of `SyncGc`
+                        // candidates, on in thread-local destructors, which may run after the
+                        // scope has returned: hand them on now, so that the main thread's
+                        // collect does not depend on when those destructors run. `SyncGc`
+                        // collects once every thread is done mutating.
                         if S::NAME == reclaimer::Epoch::NAME {
                             S::collect();
                         }
+                        if S::NAME == reclaimer::SyncGc::NAME {
+                            done.wait();
+                            S::collect();
+                        }
+                        applied?;
                         // What this thread holds has not dropped, whatever the others did.
                         for node in &mine {
                             let id = node.probe.id;
