@@ -59,6 +59,6 @@ pub mod workloads;
 
 pub use crate::config::{Options, Runtime, StrategyName};
 pub use crate::exec::{LocalWorkload, SendWorkload, Stats, Workload};
-pub use crate::runner::{run_local, run_multi_thread, run_named, Error, GraphResult};
+pub use crate::runner::{run_local, run_multi_thread, run_named, Error, GraphResult, STACK_BYTES};
 pub use crate::topology::Topology;
 pub use crate::track::{Ctx, Obj, ParkWatch};

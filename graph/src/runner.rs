@@ -120,6 +120,7 @@ pub fn run_multi_thread<S: ThreadSafe, W: SendWorkload<S>>(
         let hook = options.park_hook;
         let rt = Builder::new_multi_thread()
             .worker_threads(workers)
+            .thread_stack_size(STACK_BYTES)
             .enable_time()
             .on_thread_park(move || {
                 if hook {
@@ -147,6 +148,16 @@ pub fn run_multi_thread<S: ThreadSafe, W: SendWorkload<S>>(
     };
     run_passes::<S, W>(workload, runtime, options, pass)
 }
+
+/// Stack size of the multi-thread runtime's workers, and what a thread that calls
+/// [`run_local`] should have (the lab gives its run thread this much).
+///
+/// The collectors walk the heap recursively: dumpster's sync collector and `gc`'s mark take
+/// one stack frame per object on the path they follow, so the stack a collection needs
+/// grows with the longest chain of live objects. `SyncGc` on a random graph of 30 000
+/// `actors` overflows the default 2 MiB. The memory is reserved, not touched: a thread uses
+/// only the pages its deepest call reaches.
+pub const STACK_BYTES: usize = 256 << 20;
 
 /// Runs `workload` with strategy `S` on a current-thread runtime, every task on one
 /// `tokio::task::LocalSet`. Every strategy can, `Gc` included.

@@ -164,6 +164,8 @@ fn run_guarded(
     let spec = spec.clone();
     std::thread::Builder::new()
         .name("reclaimer-lab-run".into())
+        // The LocalSet runs here, and every final collection: see `STACK_BYTES`.
+        .stack_size(reclaimer_graph::STACK_BYTES)
         .spawn(move || {
             let _ = tx.send(run_named(run.strategy, run.runtime, &spec, &options));
         })
