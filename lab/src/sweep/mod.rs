@@ -435,6 +435,55 @@ fn calibrate(spec: &Spec, budget_s: u64) -> Option<f64> {
     Some(started.elapsed().as_secs_f64())
 }
 
+/// How one series' time grows with its points' size: the smallest point's seconds and size,
+/// and the exponent of a power law through the two smallest sizes (1 with a single size).
+/// Scaling by size alone put the default sweep at 72 s, when its two largest heap points took
+/// 4 to 5 minutes per strategy: large heaps cost more per object.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Growth {
+    seconds: f64,
+    size: f64,
+    exponent: f64,
+}
+
+impl Growth {
+    /// Times the two smallest distinct sizes among `specs`.
+    fn calibrate<'a>(specs: impl Iterator<Item = &'a Spec>, budget_s: u64) -> Option<Growth> {
+        let mut by_size: Vec<&Spec> = specs.collect();
+        by_size.sort_by(|a, b| size(a).total_cmp(&size(b)));
+        by_size.dedup_by(|a, b| size(a) == size(b));
+        let first = *by_size.first()?;
+        let seconds = calibrate(first, budget_s)?;
+        let exponent = by_size
+            .get(1)
+            .and_then(|&second| Some((second, calibrate(second, budget_s)?)))
+            .map_or(1.0, |(second, t)| {
+                Growth::exponent(size(first), seconds, size(second), t)
+            });
+        Some(Growth {
+            seconds,
+            size: size(first),
+            exponent,
+        })
+    }
+
+    /// The power law's exponent through two timed sizes, held between 1 (no point costs less
+    /// per object than the smallest) and 2.5 (a noisy calibration does not run away).
+    fn exponent(s0: f64, t0: f64, s1: f64, t1: f64) -> f64 {
+        let k = (t1 / t0).ln() / (s1 / s0).ln();
+        if k.is_finite() {
+            k.clamp(1.0, 2.5)
+        } else {
+            1.0
+        }
+    }
+
+    /// Seconds one row takes at `size`.
+    fn at(&self, size: f64) -> f64 {
+        self.seconds * (size / self.size).powf(self.exponent)
+    }
+}
+
 fn seconds(s: f64) -> String {
     if s < 90.0 {
         format!("{s:.0} s")
@@ -461,41 +510,27 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
     });
     let budget_s = args.budget.unwrap_or(60);
 
-    // The estimate: a calibration run of each workload's smallest point, scaled by size.
-    let mut per_unit: BTreeMap<String, f64> = BTreeMap::new();
-    for s in &planned {
-        if per_unit.contains_key(&s.workload) {
-            continue;
-        }
-        if let Some((_, spec, _)) = s
-            .points
-            .iter()
-            .min_by(|a, b| size(&a.1).total_cmp(&size(&b.1)))
-        {
-            if let Some(t) = calibrate(spec, budget_s) {
-                per_unit.insert(s.workload.clone(), t / size(spec));
-            }
-        }
-    }
+    // The estimate: each series' two smallest sizes timed once on `Arc`, a power law through
+    // them (the large points cost more than their size: see `Growth`).
     let mut total_runs = 0u64;
     let mut estimated_s = 0.0;
     for s in &planned {
+        let growth = Growth::calibrate(s.points.iter().map(|p| &p.1), budget_s);
         for (_, spec, runtime) in &s.points {
             let rows = strategies
                 .iter()
                 .filter(|&&st| spec.supports(st, *runtime))
                 .count() as u64;
             total_runs += rows * u64::from(repeat);
-            estimated_s += per_unit.get(&s.workload).copied().unwrap_or(0.0)
-                * size(spec)
+            estimated_s += growth.as_ref().map_or(0.0, |g| g.at(size(spec)))
                 * (rows * u64::from(repeat)) as f64;
         }
     }
     let points: usize = planned.iter().map(|s| s.points.len()).sum();
     println!(
         "sweep: {} series, {points} points, {total_runs} runs ({repeat} repetitions of each \
-         row); estimated {} (each workload's smallest point timed once on Arc, scaled by size; \
-         strategies differ)",
+         row); estimated {} (each series' two smallest points timed once on Arc, a power law \
+         through them; strategies differ)",
         planned.len(),
         seconds(estimated_s)
     );
@@ -625,4 +660,29 @@ fn check_writable(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&probe)
         .and_then(|()| std::fs::remove_dir(&probe))
         .map_err(|e| format!("cannot write the sweep to {}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Growth;
+
+    #[test]
+    fn the_estimate_follows_a_power_law_through_the_two_calibrations() {
+        // Three times the size, nine times the time: quadratic.
+        let k = Growth::exponent(1000.0, 2.0, 3000.0, 18.0);
+        assert!((k - 2.0).abs() < 1e-9, "{k}");
+        let g = Growth {
+            seconds: 2.0,
+            size: 1000.0,
+            exponent: k,
+        };
+        assert!((g.at(10_000.0) - 200.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_exponent_stays_between_linear_and_two_and_a_half() {
+        assert_eq!(Growth::exponent(1000.0, 2.0, 3000.0, 1.0), 1.0);
+        assert_eq!(Growth::exponent(1000.0, 1.0, 3000.0, 1000.0), 2.5);
+        assert_eq!(Growth::exponent(1000.0, 0.0, 3000.0, 1.0), 1.0);
+    }
 }
