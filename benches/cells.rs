@@ -30,11 +30,13 @@
 //! The raw cells: `raw-arc-swap` (`arc_swap::ArcSwap`, what `Arc` wraps), `raw-rwlock-arc`
 //! (`RwLock<std::sync::Arc<_>>`, what `RwLockArc` wraps), `raw-crossbeam-epoch` (a
 //! `crossbeam_epoch::Atomic` read under a pin, stored by `swap` and `defer_destroy`, updated by
-//! `compare_exchange`; it has no owning pointer, so no `load`), and `raw-gc-cell`
-//! (`gc::GcCell<gc::Gc<_>>`, what `Gc` wraps).
+//! `compare_exchange`; it has no owning pointer, so no `load`), `raw-gc-cell`
+//! (`gc::GcCell<gc::Gc<_>>`, what `Gc` wraps), `raw-rc-ref-cell` (`RefCell<std::rc::Rc<_>>`,
+//! what `Rc` wraps) and `raw-dumpster-unsync-ref-cell` (`RefCell<dumpster::unsync::Gc<_>>`,
+//! what `UnsyncGc` wraps).
 //!
-//! Left out: `Gc` and `raw-gc-cell` under contention (rust-gc's handles are `!Send`: one
-//! thread only); `Leak`'s `store` and `rcu`, and `Leak` in `one-writer` (it never frees, so a
+//! Left out: the thread-local strategies (`Gc`, `Rc`, `UnsyncGc`) and their raw cells under
+//! contention (their handles are `!Send`: one thread only); `Leak`'s `store` and `rcu`, and `Leak` in `one-writer` (it never frees, so a
 //! loop of stores only grows the heap).
 
 mod common;
@@ -233,6 +235,34 @@ impl Subject for EpochAtomic {
     }
 }
 
+/// `Subject` for a `RefCell` holding a single-thread pointer: what `Rc` and `UnsyncGc` wrap.
+macro_rules! ref_cell_subject {
+    ($($ptr:ty),*) => {$(
+        impl Subject for std::cell::RefCell<$ptr> {
+            fn make() -> Self {
+                std::cell::RefCell::new(<$ptr>::new(0))
+            }
+            fn read(&self) -> u64 {
+                **self.borrow()
+            }
+            fn load(&self) -> impl Sized {
+                self.borrow().clone()
+            }
+            fn store(&self, value: u64) {
+                let old = self.replace(<$ptr>::new(value));
+                drop(old);
+            }
+            fn rcu(&self) {
+                let new = <$ptr>::new(self.borrow().wrapping_add(1));
+                let old = self.replace(new);
+                drop(old);
+            }
+        }
+    )*};
+}
+
+ref_cell_subject!(std::rc::Rc<u64>, dumpster::unsync::Gc<u64>);
+
 impl Subject for gc::GcCell<gc::Gc<u64>> {
     fn make() -> Self {
         gc::GcCell::new(gc::Gc::new(0))
@@ -344,9 +374,9 @@ impl Visit for Strategies<'_, '_> {
     fn thread_safe<S: ThreadSafe>(&mut self) {
         contended::<Cell<S, u64>>(self.group, S::NAME, self.op, self.noise);
     }
-    fn gc(&mut self) {
+    fn local<S: reclaimer::Local>(&mut self) {
         if self.noise == Noise::Nothing {
-            uncontended::<Cell<reclaimer::Gc, u64>>(self.group, reclaimer::Gc::NAME, self.op);
+            uncontended::<Cell<S, u64>>(self.group, S::NAME, self.op);
         }
     }
 }
@@ -365,6 +395,10 @@ fn cells(c: &mut Criterion) {
             contended::<EpochAtomic>(&mut group, "raw-crossbeam-epoch", op, noise);
             if noise == Noise::Nothing {
                 uncontended::<gc::GcCell<gc::Gc<u64>>>(&mut group, "raw-gc-cell", op);
+                type RcCell = std::cell::RefCell<std::rc::Rc<u64>>;
+                uncontended::<RcCell>(&mut group, "raw-rc-ref-cell", op);
+                type UnsyncCell = std::cell::RefCell<dumpster::unsync::Gc<u64>>;
+                uncontended::<UnsyncCell>(&mut group, "raw-dumpster-unsync-ref-cell", op);
             }
             group.finish();
         }

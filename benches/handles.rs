@@ -17,7 +17,8 @@
 //! - `handles/ptr-eq`: compare two handles to one object by address (`Shared::ptr_eq`).
 //!
 //! The raw pointers: `raw-std-arc` (`std::sync::Arc`), `raw-rc` (`std::rc::Rc`), `raw-gc`
-//! (`gc::Gc`), `raw-dumpster` (`dumpster::sync::Gc`), each used for every operation; and, in
+//! (`gc::Gc`), `raw-dumpster` (`dumpster::sync::Gc`), `raw-dumpster-unsync`
+//! (`dumpster::unsync::Gc`), each used for every operation; and, in
 //! `handles/deref` only, `raw-crossbeam-epoch`: pin, load a `crossbeam_epoch::Atomic` and read
 //! through it (crossbeam-epoch has no owning pointer, so this is its way to reach a shared
 //! value, and what an `Epoch` cell read pays; `Epoch`'s own deref is a plain load).
@@ -95,7 +96,8 @@ raw_pointer!(
     std::sync::Arc<u64>,
     Rc<u64>,
     gc::Gc<u64>,
-    dumpster::sync::Gc<u64>
+    dumpster::sync::Gc<u64>,
+    dumpster::unsync::Gc<u64>
 );
 
 /// Adds the bench of `op` on pointer `P` to `group`, as `id`.
@@ -136,8 +138,8 @@ impl Visit for Strategies<'_, '_> {
     fn thread_safe<S: ThreadSafe>(&mut self) {
         self.bench::<S>();
     }
-    fn gc(&mut self) {
-        self.bench::<reclaimer::Gc>();
+    fn local<S: reclaimer::Local>(&mut self) {
+        self.bench::<S>();
     }
 }
 
@@ -168,6 +170,7 @@ fn handles(c: &mut Criterion) {
         pointer::<Rc<u64>>(&mut group, "raw-rc", op);
         pointer::<gc::Gc<u64>>(&mut group, "raw-gc", op);
         pointer::<dumpster::sync::Gc<u64>>(&mut group, "raw-dumpster", op);
+        pointer::<dumpster::unsync::Gc<u64>>(&mut group, "raw-dumpster-unsync", op);
         if matches!(op, Op::Deref) {
             crossbeam_epoch_deref(&mut group);
         }

@@ -192,8 +192,8 @@ impl Visit for Strategies<'_, '_> {
     fn thread_safe<S: ThreadSafe>(&mut self) {
         self.bench::<S>();
     }
-    fn gc(&mut self) {
-        self.bench::<reclaimer::Gc>();
+    fn local<S: reclaimer::Local>(&mut self) {
+        self.bench::<S>();
     }
 }
 

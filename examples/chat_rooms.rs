@@ -145,9 +145,9 @@ common::runner!("chat_rooms", 200, 20_000, |size|
         };
         run(false) & run(true)
     },
-    gc: {
+    local: {
         let run = |leave| {
-            run::<reclaimer::Gc>(size, leave, |ledger, rooms| {
+            run::<S>(size, leave, |ledger, rooms| {
                 common::on_local_set(sessions(ledger, rooms, size, leave))
             })
         };

@@ -91,8 +91,8 @@ impl Visit for Runner {
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
         run::<S>
     }
-    fn gc(&mut self) -> Self::Output {
-        run::<reclaimer::Gc>
+    fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
+        run::<S>
     }
 }
 

@@ -60,8 +60,8 @@ impl Visit for Trial {
     fn thread_safe<S: ThreadSafe>(&mut self) {
         trial::<S>(self.ring, self.n);
     }
-    fn gc(&mut self) {
-        trial::<reclaimer::Gc>(self.ring, self.n);
+    fn local<S: reclaimer::Local>(&mut self) {
+        trial::<S>(self.ring, self.n);
     }
 }
 

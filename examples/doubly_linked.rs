@@ -138,5 +138,5 @@ where
 
 common::runner!("doubly_linked", 1000, 1_000_000, |size|
     thread_safe: run::<S>(size),
-    gc: run::<reclaimer::Gc>(size),
+    local: run::<S>(size),
 );

@@ -120,5 +120,5 @@ type LocalListener = Box<dyn Fn(&AtomicU64)>;
 
 common::runner!("observer", 100, 100_000, |size|
     thread_safe: run::<S, SendListener>(size, |c| Box::new(listener(c))),
-    gc: run::<reclaimer::Gc, LocalListener>(size, |c| Box::new(listener(c))),
+    local: run::<S, LocalListener>(size, |c| Box::new(listener(c))),
 );

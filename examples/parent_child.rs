@@ -116,5 +116,5 @@ where
 
 common::runner!("parent_child", 1000, 1_000_000, |size|
     thread_safe: run::<S>(size),
-    gc: run::<reclaimer::Gc>(size),
+    local: run::<S>(size),
 );

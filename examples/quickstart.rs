@@ -97,8 +97,8 @@ fn run<S: ThreadSafe>(size: usize) -> bool {
 
 common::runner!("quickstart", 1000, 1_000_000, |size|
     thread_safe: run::<S>(size),
-    gc: {
-        println!("Gc          skipped: its handles are !Send, so tokio::spawn cannot take them");
+    local: {
+        println!("{:<11} skipped: its handles are !Send, so tokio::spawn cannot take them", S::NAME);
         true
     },
 );

@@ -112,9 +112,10 @@ fn run<S: ThreadSafe>(size: usize, hook: bool) -> bool {
 
 common::runner!("stranded_garbage", 1000, 1_000_000, |size|
     thread_safe: run::<S>(size, false) & run::<S>(size, true),
-    gc: {
+    local: {
         println!(
-            "Gc          skipped: a thread-local heap, its garbage never reaches a worker thread"
+            "{:<11} skipped: a thread-local heap, its garbage never reaches a worker thread",
+            S::NAME
         );
         true
     },

@@ -113,5 +113,5 @@ where
 
 common::runner!("task_cycle", 100, 100_000, |size|
     thread_safe: run::<S>(size, false) & run::<S>(size, true),
-    gc: run::<reclaimer::Gc>(size, false) & run::<reclaimer::Gc>(size, true),
+    local: run::<S>(size, false) & run::<S>(size, true),
 );

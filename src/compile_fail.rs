@@ -26,7 +26,7 @@
 //!         self.0.block_on(task).unwrap();
 //!         true
 //!     }
-//!     fn gc(&mut self) -> bool {
+//!     fn local<S: reclaimer::Local>(&mut self) -> bool {
 //!         false
 //!     }
 //! }

@@ -1,6 +1,7 @@
 //! Shared state in async Rust, three ways, behind one API: reference counting (`Arc` with
 //! arc-swap), epoch-based deferred destruction (crossbeam-epoch), and tracing garbage
-//! collection (rust-gc's `gc` and dumpster's thread-safe collector).
+//! collection (rust-gc's `gc` and dumpster's two collectors), with `Rc` as the single-thread
+//! baseline.
 //!
 //! # The problem
 //!
@@ -13,8 +14,8 @@
 //! # The pieces
 //!
 //! - [`Strategy`]: the one trait generic code names. Each strategy is a zero-sized marker:
-//!   [`Arc`], [`RwLockArc`], [`Epoch`], [`Gc`], [`SyncGc`], [`Leak`]. The
-//!   [`strategy`] module says which to pick.
+//!   [`Arc`], [`RwLockArc`], [`Epoch`], [`Gc`], [`SyncGc`], [`Rc`], [`UnsyncGc`], [`Leak`].
+//!   The [`strategy`] module says which to pick.
 //! - [`Shared<S, T>`]: the shared pointer (clone, deref, [`Shared::ptr_eq`]).
 //! - [`Cell<S, T>`]: the swappable slot (read through a closure, [`load`](Cell::load),
 //!   [`store`](Cell::store), [`swap`](Cell::swap), [`rcu`](Cell::rcu),
@@ -87,7 +88,8 @@
 //! reclaimer::collect::<reclaimer::Gc>(); // the cycle is freed here; under `Arc` it would leak
 //! ```
 //!
-//! `Gc` is thread-local: its handles are `!Send`, so a program using it runs its tasks with
+//! `Gc`, `Rc` and `UnsyncGc` are thread-local ([`Local`]): their handles are `!Send`, so a
+//! program using one runs its tasks with
 //! `tokio::task::LocalSet::spawn_local` on a current-thread runtime. Moving one into
 //! `tokio::spawn` is a compile error, not a panic.
 //!
@@ -111,6 +113,8 @@
 //! | `epoch` | [`Epoch`] | crossbeam-epoch |
 //! | `gc` | [`Gc`] | gc |
 //! | `sync-gc` | [`SyncGc`] | dumpster |
+//! | `rc` | [`Rc`] | — |
+//! | `unsync-gc` | [`UnsyncGc`] | dumpster |
 //! | `leak` | [`Leak`] | — |
 //! | `metrics` | the instruments: [`metrics`] and the [`leaks`] check (no strategy) | hdrhistogram, serde, serde_json |
 #![warn(missing_docs)]
@@ -145,7 +149,7 @@ pub use crate::cell::Cell;
 pub use crate::lock::Lock;
 pub use crate::option_cell::OptionCell;
 pub use crate::shared::{Shared, Weak};
-pub use crate::strategy::{BackEdge, Shareable, Strategy, ThreadSafe};
+pub use crate::strategy::{BackEdge, Local, Shareable, Strategy, ThreadSafe};
 pub use crate::trace::{Trace, Visitor};
 
 #[cfg(feature = "arc")]
@@ -156,10 +160,14 @@ pub use crate::strategy::Epoch;
 pub use crate::strategy::Gc;
 #[cfg(feature = "leak")]
 pub use crate::strategy::Leak;
+#[cfg(feature = "rc")]
+pub use crate::strategy::Rc;
 #[cfg(feature = "rw-lock-arc")]
 pub use crate::strategy::RwLockArc;
 #[cfg(feature = "sync-gc")]
 pub use crate::strategy::SyncGc;
+#[cfg(feature = "unsync-gc")]
+pub use crate::strategy::UnsyncGc;
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]

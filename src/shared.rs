@@ -36,7 +36,9 @@ impl<S: Strategy, T: Trace + 'static> Shared<S, T> {
     where
         T: Shareable<S>,
     {
-        Self::from_raw(value.into_ptr())
+        Self::from_raw(crate::strategy::raw::Construct::<S::Kind, S>::into_ptr(
+            value,
+        ))
     }
 
     #[inline]

@@ -102,10 +102,18 @@ pub(crate) trait RawVisitor {
     {
     }
 
+    /// Visits a dumpster `unsync::Gc` owned by the traced value.
+    #[cfg(feature = "unsync-gc")]
+    fn visit_unsync_gc<X>(&mut self, _gc: &dumpster::unsync::Gc<X>)
+    where
+        X: dumpster::Trace + ?Sized,
+    {
+    }
+
     /// Reports that part of the value cannot be read now (a cell locked by a writer), so the
     /// collector must treat the whole value as reachable rather than trace nothing.
-    // Only `SyncGc`'s cells report it.
-    #[cfg_attr(not(feature = "sync-gc"), allow(dead_code))]
+    // Only `SyncGc`'s and `UnsyncGc`'s cells report it.
+    #[cfg_attr(not(any(feature = "sync-gc", feature = "unsync-gc")), allow(dead_code))]
     fn busy(&mut self) {}
 }
 

@@ -856,7 +856,7 @@ mod gc_read_under_borrow {
     #[test]
     fn a_collection_inside_with_keeps_the_value() {
         let detector = Detector::new(2);
-        let holder = Shared::new(LockHolder {
+        let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
             lock: Lock::new(Vec::new()),
         });
         let first = Shared::new(Versioned {
@@ -903,7 +903,7 @@ mod gc_read_under_borrow {
 
     #[test]
     fn a_with_inside_its_own_with_panics() {
-        let holder = Shared::new(LockHolder {
+        let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
             lock: Lock::new(Vec::new()),
         });
         let reentered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -122,8 +122,8 @@ impl Visit for Exercise {
     fn thread_safe<S: ThreadSafe>(&mut self) {
         expect::<S>(exercise::<S>());
     }
-    fn gc(&mut self) {
-        expect::<reclaimer::Gc>(exercise::<reclaimer::Gc>());
+    fn local<S: reclaimer::Local>(&mut self) {
+        expect::<S>(exercise::<S>());
     }
 }
 

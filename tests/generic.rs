@@ -71,7 +71,7 @@ impl Visit for Spawn {
             .unwrap();
         Some(runtime.block_on(share::<S>()))
     }
-    fn gc(&mut self) -> Option<u32> {
+    fn local<S: reclaimer::Local>(&mut self) -> Option<u32> {
         None // `Gc` is thread-local: `build` does not accept it (S: ThreadSafe).
     }
 }

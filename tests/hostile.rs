@@ -13,13 +13,16 @@
 //! with `RECLAIMER_HOSTILE_CHILD` naming the scenario.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc as StdArc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use reclaimer::strategy::{for_each, Visit};
 use reclaimer::{OptionCell, Shareable, Shared, Strategy, ThreadSafe, Trace, Visitor};
+
+#[path = "hostile/child.rs"]
+mod child;
+use child::*;
 
 const CHILD: &str = "RECLAIMER_HOSTILE_CHILD";
 /// Nodes per scenario.
@@ -285,14 +288,15 @@ where
             let original = "hostile drop of node 0";
             match name {
                 // A plain last release: the panic leaves `drop` as for any value.
-                "Arc" | "RwLockArc" => {
+                "Arc" | "RwLockArc" | "Rc" => {
                     if outcome.drop_panic.as_deref() != Some(original) {
                         return Err(format!(
                             "{context}: expected the drop to panic: {outcome:?}"
                         ));
                     }
                 }
-                "SyncGc" if shape == Shape::Chain => {
+                // dumpster frees an object whose count reaches zero at once.
+                "SyncGc" | "UnsyncGc" if shape == Shape::Chain => {
                     if outcome.drop_panic.as_deref() != Some(original) {
                         return Err(format!(
                             "{context}: expected the drop to panic: {outcome:?}"
@@ -309,6 +313,9 @@ where
                 }
                 "Gc" => names_cause(panic, "a `Drop` run by the `Gc` collector", original)?,
                 "SyncGc" => names_cause(panic, "a `Drop` run by the `SyncGc` collector", original)?,
+                "UnsyncGc" => {
+                    names_cause(panic, "a `Drop` run by the `UnsyncGc` collector", original)?
+                }
                 other => return Err(format!("{other}: no expectation")),
             }
             // Every node dropped once: the rest of the garbage was reclaimed despite the panic.
@@ -340,18 +347,14 @@ where
                 return Err(format!("{context}: no drop should run: {outcome:?}"));
             }
             drops_are(&context, &outcome, 0)?;
-        } else if name == "Gc" || (name == "SyncGc" && shape == Shape::Ring) {
+        } else if name == "Gc" || (matches!(name, "SyncGc" | "UnsyncGc") && shape == Shape::Ring) {
             // The neighbour belongs to the same collection: the read panics inside it (rust-gc
             // asserts it is not sweeping; dumpster finds the pointer dead), the collection
             // finishes, and the panic comes out of `collect()` with this crate's message.
             let panic =
                 panic.ok_or_else(|| format!("{context}: the panic was lost: {outcome:?}"))?;
-            let cause = if name == "Gc" {
-                "a `Drop` run by the `Gc` collector"
-            } else {
-                "a `Drop` run by the `SyncGc` collector"
-            };
-            names_cause(panic, cause, "may already be reclaimed")?;
+            let cause = format!("a `Drop` run by the `{name}` collector");
+            names_cause(panic, &cause, "may already be reclaimed")?;
             drops_are(&context, &outcome, 1)?;
         } else {
             // Reference counting drops a chain from its head: each node's neighbour is alive
@@ -413,13 +416,17 @@ where
 /// Node 0's `Trace` impl panics once the ring is built, and the ring is dropped. rust-gc never
 /// traces unreachable objects (it marks from the roots), so it collects the ring; a reachable
 /// object whose trace panics makes it abort (tested in a child process,
-/// `gc_trace_panic_aborts`).
+/// `gc_trace_panic_aborts`). dumpster's unsync collector traces the dropped ring and aborts:
+/// that runs in a child process too (`unsync_gc_trace_panic_aborts`).
 fn panicking_trace<S: Strategy>() -> Result<(), String>
 where
     Node<S>: Shareable<S>,
     Made: Shareable<S>,
 {
     let name = S::NAME;
+    if name == "UnsyncGc" {
+        return Ok(());
+    }
     let outcome = scenario::<S>(Shape::Ring, Behaviour::Quiet, &[], true);
     let panic = outcome.panic()?;
     if name == "Gc" {
@@ -488,8 +495,8 @@ impl Visit for Each {
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
         (self.0)(&mut On::<S>(std::marker::PhantomData))
     }
-    fn gc(&mut self) -> Self::Output {
-        (self.0)(&mut On::<reclaimer::Gc>(std::marker::PhantomData))
+    fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
+        (self.0)(&mut On::<S>(std::marker::PhantomData))
     }
 }
 
@@ -503,102 +510,6 @@ fn every_strategy(scenario: fn(&mut dyn Run) -> Result<(), String>) -> Result<()
     } else {
         Err(errors.join("\n").into())
     }
-}
-
-/// Runs this binary again with `scenario` as the child scenario; returns its status and stderr.
-fn child(scenario: &str) -> Result<(std::process::ExitStatus, String), Failed> {
-    let output = Command::new(std::env::current_exe()?)
-        .env(CHILD, scenario)
-        .output()?;
-    Ok((
-        output.status,
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    ))
-}
-
-/// The child scenarios: each runs in a fresh process.
-fn run_child(name: &str) {
-    match name {
-        // rust-gc's mark calls a panicking `Trace` impl: this crate aborts with a message.
-        "gc-trace-panic" => {
-            let counts = StdArc::new(Counts::default());
-            let node = Shared::<reclaimer::Gc, _>::new(Node {
-                id: 0,
-                behaviour: Behaviour::Quiet,
-                counts,
-                make: make::<reclaimer::Gc>,
-                next: OptionCell::empty(),
-                made: OptionCell::empty(),
-                grenade: Grenade {
-                    armed: AtomicBool::new(false),
-                },
-            });
-            node.next.store(Some(node.clone()));
-            node.grenade.armed.store(true, Ordering::SeqCst);
-            // The mark traces what is reachable: the node, through its own link.
-            reclaimer::Gc::collect();
-            eprintln!("not reached");
-        }
-        // A ring whose drops read each other, collected, then more of the same garbage left for
-        // the thread's exit, where rust-gc sweeps its whole heap: before this crate kept such
-        // panics out of the sweep, the process aborted there ("thread local panicked on drop").
-        "gc-read-neighbour-then-exit" => {
-            let outcome =
-                scenario::<reclaimer::Gc>(Shape::Ring, Behaviour::ReadNeighbour, &[0, 1, 2], false);
-            assert!(outcome.collect_panic.is_some(), "{outcome:?}");
-            std::thread::spawn(|| {
-                let counts = StdArc::new(Counts::default());
-                let a = Shared::<reclaimer::Gc, _>::new(Node {
-                    id: 0,
-                    behaviour: Behaviour::ReadNeighbour,
-                    counts: counts.clone(),
-                    make: make::<reclaimer::Gc>,
-                    next: OptionCell::empty(),
-                    made: OptionCell::empty(),
-                    grenade: Grenade {
-                        armed: AtomicBool::new(false),
-                    },
-                });
-                a.next.store(Some(a.clone()));
-                // No collect: the thread's exit sweeps it.
-            })
-            .join()
-            .expect("the thread exits normally");
-            println!("exited normally");
-        }
-        other => panic!("unknown child scenario {other}"),
-    }
-}
-
-fn gc_trace_panic_aborts() -> Result<(), Failed> {
-    let (status, stderr) = child("gc-trace-panic")?;
-    if status.success() || stderr.contains("not reached") {
-        return Err(format!("expected an abort, got {status}: {stderr}").into());
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if status.signal() != Some(6) {
-            return Err(format!("expected SIGABRT, got {status}: {stderr}").into());
-        }
-    }
-    for needle in [
-        "reclaimer: a `Trace` impl panicked inside rust-gc's mark",
-        "docs/limitations.md, \"Hostile destructors and traces\"",
-    ] {
-        if !stderr.contains(needle) {
-            return Err(format!("stderr lacks `{needle}`: {stderr}").into());
-        }
-    }
-    Ok(())
-}
-
-fn gc_hostile_drops_never_abort_at_exit() -> Result<(), Failed> {
-    let (status, stderr) = child("gc-read-neighbour-then-exit")?;
-    if !status.success() || stderr.contains("panicked on drop") {
-        return Err(format!("expected a normal exit, got {status}: {stderr}").into());
-    }
-    Ok(())
 }
 
 fn main() {
@@ -623,6 +534,7 @@ fn main() {
             every_strategy(|r| r.panicking_trace())
         }),
         Trial::test("gc_trace_panic_aborts", gc_trace_panic_aborts),
+        Trial::test("unsync_gc_trace_panic_aborts", unsync_gc_trace_panic_aborts),
         Trial::test(
             "gc_hostile_drops_never_abort_at_exit",
             gc_hostile_drops_never_abort_at_exit,

@@ -122,8 +122,8 @@ impl Visit for Check<'_> {
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
         check::<S>(self.0)
     }
-    fn gc(&mut self) -> Self::Output {
-        check::<reclaimer::Gc>(self.0)
+    fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
+        check::<S>(self.0)
     }
 }
 

@@ -387,8 +387,8 @@ impl Visit for Check<'_> {
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
         run::<S>(self.0)
     }
-    fn gc(&mut self) -> Self::Output {
-        run::<reclaimer::Gc>(self.0)
+    fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
+        run::<S>(self.0)
     }
 }
 
@@ -815,7 +815,7 @@ impl Visit for CheckThreaded<'_> {
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output {
         run_threaded::<S>(self.0)
     }
-    fn gc(&mut self) -> Self::Output {
+    fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
         // `Gc`'s handles cannot cross threads.
         Ok(())
     }

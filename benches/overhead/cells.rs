@@ -32,6 +32,8 @@ pub fn cell_reads() -> Vec<Pair> {
     let atomic = crossbeam_epoch::Atomic::new(1u64);
     let gc_cell = gc::GcCell::new(gc::Gc::new(1u64));
     let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(1u64));
+    let rc_cell = std::cell::RefCell::new(std::rc::Rc::new(1u64));
+    let unsync_cell = std::cell::RefCell::new(dumpster::unsync::Gc::new(1u64));
     let leaked = AtomicPtr::new(Box::leak(Box::new(1u64)));
     let epoch_read = batch!(|_| {
         let guard = crossbeam_epoch::pin();
@@ -64,6 +66,16 @@ pub fn cell_reads() -> Vec<Pair> {
             batch!(|_| **black_box(&dumpster_lock).read().unwrap()),
             cell_read::<reclaimer::SyncGc>(),
         ),
+        read(
+            "Rc",
+            batch!(|_| **black_box(&rc_cell).borrow()),
+            cell_read::<reclaimer::Rc>(),
+        ),
+        read(
+            "UnsyncGc",
+            batch!(|_| **black_box(&unsync_cell).borrow()),
+            cell_read::<reclaimer::UnsyncGc>(),
+        ),
         read("Leak", leak_read, cell_read::<reclaimer::Leak>()),
     ]
 }
@@ -91,6 +103,8 @@ pub fn cell_stores() -> Vec<Pair> {
     let atomic = crossbeam_epoch::Atomic::new(0u64);
     let gc_cell = gc::GcCell::new(gc::Gc::new(0u64));
     let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(0u64));
+    let rc_cell = std::cell::RefCell::new(std::rc::Rc::new(0u64));
+    let unsync_cell = std::cell::RefCell::new(dumpster::unsync::Gc::new(0u64));
     let store = |strategy, raw, wrapped| pair("cell-store", strategy, Some(WRAPPER), raw, wrapped);
     vec![
         store(
@@ -137,6 +151,16 @@ pub fn cell_stores() -> Vec<Pair> {
                 ));
             }),
             cell_store::<reclaimer::SyncGc>(),
+        ),
+        store(
+            "Rc",
+            batch!(|i| drop(black_box(&rc_cell).replace(std::rc::Rc::new(i)))),
+            cell_store::<reclaimer::Rc>(),
+        ),
+        store(
+            "UnsyncGc",
+            batch!(|i| drop(black_box(&unsync_cell).replace(dumpster::unsync::Gc::new(i)))),
+            cell_store::<reclaimer::UnsyncGc>(),
         ),
     ]
 }

@@ -36,7 +36,8 @@
 //! `arc_swap::ArcSwap` for `Arc`; std `Arc` and `RwLock<Arc<T>>` for `RwLockArc`;
 //! `crossbeam_epoch::Atomic` read under a pin, and `swap` plus `defer_destroy`, for `Epoch`
 //! (crossbeam-epoch has no shared pointer, so `Epoch`'s clone and deref have no raw pair);
-//! `gc::Gc` and `GcCell` for `Gc`; `dumpster::sync::Gc` in a `RwLock` for `SyncGc`; a
+//! `gc::Gc` and `GcCell` for `Gc`; `dumpster::sync::Gc` in a `RwLock` for `SyncGc`;
+//! `std::rc::Rc` in a `RefCell` for `Rc`; `dumpster::unsync::Gc` in a `RefCell` for `UnsyncGc`; a
 //! `&'static T` and an `AtomicPtr` for `Leak` (whose store is left out: it never frees, so a
 //! loop of stores only grows the heap).
 //!

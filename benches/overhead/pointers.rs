@@ -15,6 +15,8 @@ macro_rules! pointer_pairs {
             ("RwLockArc", std::sync::Arc::new(1u64), Shared::<reclaimer::RwLockArc, u64>::new(1)),
             ("Gc", gc::Gc::new(1u64), Shared::<reclaimer::Gc, u64>::new(1)),
             ("SyncGc", dumpster::sync::Gc::new(1u64), Shared::<reclaimer::SyncGc, u64>::new(1)),
+            ("Rc", std::rc::Rc::new(1u64), Shared::<reclaimer::Rc, u64>::new(1)),
+            ("UnsyncGc", dumpster::unsync::Gc::new(1u64), Shared::<reclaimer::UnsyncGc, u64>::new(1)),
             ("Leak", &*Box::leak(Box::new(1u64)), Shared::<reclaimer::Leak, u64>::new(1)),
         )
     };

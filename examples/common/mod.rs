@@ -99,7 +99,7 @@ pub fn main(
 macro_rules! runner {
     (
         $example:literal, $default_size:expr, $max_size:expr,
-        |$size:ident| thread_safe: $thread_safe:expr, gc: $gc:expr $(,)?
+        |$size:ident| thread_safe: $thread_safe:expr, local: $local:expr $(,)?
     ) => {
         struct Example(usize);
 
@@ -109,10 +109,10 @@ macro_rules! runner {
                 let $size = self.0;
                 $thread_safe
             }
-            fn gc(&mut self) -> bool {
-                #[allow(unused_variables)] // an example may skip `Gc`
+            fn local<S: reclaimer::Local>(&mut self) -> bool {
+                #[allow(unused_variables)] // an example may skip the thread-local strategies
                 let $size = self.0;
-                $gc
+                $local
             }
         }
 

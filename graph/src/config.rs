@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 /// let sync_gc = StrategyName::of::<reclaimer::SyncGc>();
 /// assert_eq!("sync-gc".parse::<StrategyName>(), Ok(sync_gc));
 /// assert_eq!("RwLockArc".parse::<StrategyName>().map(StrategyName::name), Ok("RwLockArc"));
-/// assert!("rc".parse::<StrategyName>().is_err());
+/// assert!("hazard".parse::<StrategyName>().is_err());
+/// assert!(!"unsync-gc".parse::<StrategyName>().unwrap().thread_safe());
 /// assert!(!StrategyName::of::<reclaimer::Gc>().thread_safe());
 /// assert_eq!(StrategyName::all().len(), reclaimer::strategy::names().len());
 /// ```
@@ -41,8 +42,8 @@ impl Visit for Describe {
     fn thread_safe<S: ThreadSafe>(&mut self) -> StrategyName {
         StrategyName::of::<S>()
     }
-    fn gc(&mut self) -> StrategyName {
-        StrategyName::of::<reclaimer::Gc>()
+    fn local<S: reclaimer::Local>(&mut self) -> StrategyName {
+        StrategyName::of::<S>()
     }
 }
 

@@ -287,18 +287,15 @@ pub fn run_named(
 macro_rules! dispatch {
     ($ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr) => {
         dispatch!(@go $ty, $workload, $strategy, $runtime, $options,
-            |workload, options| $crate::runner::run_local::<S, $ty>(workload, options),
-            |workload, options| $crate::runner::run_local::<reclaimer::Gc, $ty>(workload, options))
+            |workload, options| $crate::runner::run_local::<S, $ty>(workload, options))
     };
     (send_only $ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr) => {
         dispatch!(@go $ty, $workload, $strategy, $runtime, $options,
             |workload, _options| Err($crate::Error::NeedsMultiThread(
-                $crate::exec::Workload::name(workload))),
-            |workload, _options| Err($crate::Error::NeedsMultiThread(
                 $crate::exec::Workload::name(workload))))
     };
     (@go $ty:ty, $workload:expr, $strategy:expr, $runtime:expr, $options:expr,
-        |$w:ident, $o:ident| $local:expr, |$gw:ident, $go:ident| $gc_local:expr) => {{
+        |$w:ident, $o:ident| $local:expr) => {{
         struct Dispatch<'a> {
             workload: &'a $ty,
             runtime: $crate::Runtime,
@@ -317,14 +314,14 @@ macro_rules! dispatch {
                     }
                 }
             }
-            fn gc(&mut self) -> Self::Output {
+            fn local<S: reclaimer::Local>(&mut self) -> Self::Output {
                 match self.runtime {
                     $crate::Runtime::MultiThread { .. } => Err($crate::Error::NotThreadSafe(
-                        $crate::StrategyName::of::<reclaimer::Gc>(),
+                        $crate::StrategyName::of::<S>(),
                     )),
                     $crate::Runtime::Local => {
-                        let ($gw, $go) = (self.workload, self.options);
-                        $gc_local
+                        let ($w, $o) = (self.workload, self.options);
+                        $local
                     }
                 }
             }

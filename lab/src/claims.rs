@@ -68,6 +68,7 @@ pub fn answer(workloads: &[WorkloadResults]) -> Vec<Claim> {
 type Find<'a> = dyn Fn(&str) -> Option<&'a WorkloadResults> + 'a;
 
 const ARC: &str = "Arc";
+const RC: &str = "Rc";
 /// The workloads with strong cycles, and their `Weak` variants.
 const CYCLIC: &[(&str, &str)] = &[("chat", "chat/weak"), ("actors", "actors/weak")];
 
@@ -277,6 +278,7 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
     let (mut faster, mut slower, mut total) = (0, 0, 0);
     let collectors: Vec<String> = collector_names(workloads);
     for collector in &collectors {
+        let peer = refcounting_peer(workloads, collector);
         for multi in [true, false] {
             let mut ratios = Vec::new();
             let mut apart = Vec::new();
@@ -284,7 +286,7 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
                 let Some(w) = workloads.iter().find(|w| &w.name == name) else {
                     continue;
                 };
-                let (Some(g), Some(a)) = (w.row(collector, multi), w.row(ARC, multi)) else {
+                let (Some(g), Some(a)) = (w.row(collector, multi), w.row(peer, multi)) else {
                     continue;
                 };
                 let (Some(gt), Some(at)) = (g.summary.throughput, a.summary.throughput) else {
@@ -307,7 +309,7 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
             let geo = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
             let runtime = if multi { "multi-thread" } else { "LocalSet" };
             per_pair.push(format!(
-                "{collector} ÷ Arc on the {runtime}: {} (geometric mean {geo:.2}×)",
+                "{collector} ÷ {peer} on the {runtime}: {} (geometric mean {geo:.2}×)",
                 apart.join(", ")
             ));
         }
@@ -322,7 +324,7 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
         Verdict::Partly
     };
     let answer = if per_pair.is_empty() {
-        "no collector and Arc rows on one runtime in this run".into()
+        "no collector and reference-counting rows on one runtime in this run".into()
     } else {
         format!(
             "{}; faster with ranges apart in {faster} of {total} comparisons, slower in \
@@ -331,6 +333,21 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
         )
     };
     claim("gc-more-throughput", text, ALLOCATING, verdict, answer)
+}
+
+/// The reference-counting strategy a collector is compared with: `Rc` for a thread-local
+/// collector where this run has `Rc` rows (no atomics on either side), else `Arc`.
+fn refcounting_peer(workloads: &[WorkloadResults], collector: &str) -> &'static str {
+    let local = strategy(collector).is_some_and(|s| !s.thread_safe());
+    let has_rc = workloads
+        .iter()
+        .flat_map(|w| w.rows.iter())
+        .any(|row| row.strategy == RC);
+    if local && has_rc {
+        RC
+    } else {
+        ARC
+    }
 }
 
 /// The collectors with rows in this run, in row order.

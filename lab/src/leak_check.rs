@@ -108,8 +108,8 @@ pub fn run_all(cycles: usize, acyclic: usize) -> Vec<Row> {
         fn thread_safe<S: ThreadSafe>(&mut self) -> Row {
             check::<S>(self.0, self.1)
         }
-        fn gc(&mut self) -> Row {
-            check::<reclaimer::Gc>(self.0, self.1)
+        fn local<S: reclaimer::Local>(&mut self) -> Row {
+            check::<S>(self.0, self.1)
         }
     }
     for_each(&mut Check(cycles, acyclic))

@@ -37,6 +37,7 @@ pub struct Arc;
 strategy_marker!(Arc);
 
 impl Strategy for Arc {
+    type Kind = super::kind::AnyThread;
     const NAME: &'static str = "Arc";
     const THREAD_SAFE: bool = true;
     const FREES_MEMORY: bool = true;

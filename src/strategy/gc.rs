@@ -35,8 +35,8 @@ use std::mem::ManuallyDrop;
 use gc::{Finalize, GcCell};
 
 use super::hostile;
-use super::raw::{Backend, Construct};
-use super::{strategy_marker, strong_back_edge_ops, BackEdge, Shareable, Strategy};
+use super::raw::{Backend, LocalBackend};
+use super::{strategy_marker, strong_back_edge_ops, BackEdge, Local, Strategy};
 use crate::trace::{RawVisitor, Trace, Visitor};
 
 /// The `Gc` strategy: rust-gc pointers and cells, confined to one thread. See the
@@ -89,20 +89,18 @@ std::thread_local! {
     static IN_SWEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs one of rust-gc's trace operations on `value`; a panic aborts (see [`hostile::abort`]).
+/// Runs one of rust-gc's trace operations on `value`; a panic aborts (see
+/// [`hostile::AbortOnUnwind`]).
 ///
 /// A guard dropped only while unwinding, rather than `catch_unwind`: the same outcome, and
 /// nothing on the path that does not panic.
 #[inline]
 fn trace_or_abort<T: Trace>(value: &T, site: &'static str, f: impl FnOnce(&T)) {
-    /// Aborts when dropped: only a panic in `f` drops it.
-    struct AbortOnUnwind(&'static str);
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            hostile::abort(self.0);
-        }
-    }
-    let guard = AbortOnUnwind(site);
+    let guard = hostile::AbortOnUnwind {
+        site,
+        consequence: "rust-gc's marks and root counts would be left inconsistent (a later \
+            collection could free live objects)",
+    };
     f(value);
     std::mem::forget(guard);
 }
@@ -164,6 +162,7 @@ impl RawVisitor for Unroot {
 }
 
 impl Strategy for Gc {
+    type Kind = super::kind::OneThread;
     const NAME: &'static str = "Gc";
     const THREAD_SAFE: bool = false;
     const FREES_MEMORY: bool = true;
@@ -344,18 +343,18 @@ impl Backend for Gc {
     }
 }
 
-impl<T: Trace + 'static> Shareable<Gc> for T {}
+impl Local for Gc {}
 
-impl<T: Trace + 'static> Construct<Gc> for T {
+impl LocalBackend for Gc {
     #[inline(always)]
-    fn into_ptr(self) -> gc::Gc<GcBox<T>> {
+    fn ptr_new<T: Trace + 'static>(value: T) -> gc::Gc<GcBox<T>> {
         assert!(
             !IN_SWEEP.get(),
             "reclaimer: `Shared::<Gc, _>::new` called from a `Drop` run by the `Gc` collector: \
              rust-gc cannot allocate while it sweeps. See docs/limitations.md, \"Hostile \
              destructors and traces\"."
         );
-        let ptr = gc::Gc::new(GcBox(ManuallyDrop::new(self)));
+        let ptr = gc::Gc::new(GcBox(ManuallyDrop::new(value)));
         // The allocation may have run a collection.
         hostile::rethrow();
         ptr

@@ -75,13 +75,23 @@ pub(crate) fn rethrow() {
     );
 }
 
-/// Aborts the process: a `Trace` impl panicked where the backend cannot recover.
-#[cfg(feature = "gc")]
-pub(crate) fn abort(site: &'static str) -> ! {
-    eprintln!(
-        "reclaimer: a `Trace` impl panicked inside {site}; rust-gc's marks and root counts would \
-         be left inconsistent (a later collection could free live objects), so the process \
-         aborts. See docs/limitations.md, \"Hostile destructors and traces\"."
-    );
-    std::process::abort()
+/// Aborts the process when dropped: a guard held around a backend's call into a `Trace` impl,
+/// forgotten when the call returns, so only a panic drops it. `site` names the backend's
+/// operation and `consequence` what unwinding through it would leave behind.
+#[cfg(any(feature = "gc", feature = "unsync-gc"))]
+pub(crate) struct AbortOnUnwind {
+    pub(crate) site: &'static str,
+    pub(crate) consequence: &'static str,
+}
+
+#[cfg(any(feature = "gc", feature = "unsync-gc"))]
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        eprintln!(
+            "reclaimer: a `Trace` impl panicked inside {}; {}, so the process aborts. See \
+             docs/limitations.md, \"Hostile destructors and traces\".",
+            self.site, self.consequence
+        );
+        std::process::abort()
+    }
 }

@@ -53,6 +53,7 @@ fn option_raw<T>(ptr: Option<&'static T>) -> *mut T {
 }
 
 impl Strategy for Leak {
+    type Kind = super::kind::AnyThread;
     const NAME: &'static str = "Leak";
     const THREAD_SAFE: bool = true;
     const FREES_MEMORY: bool = false;

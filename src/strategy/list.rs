@@ -5,19 +5,19 @@
 
 use std::fmt;
 
-use super::ThreadSafe;
+use super::{Local, ThreadSafe};
 
 /// A generic function to run for each strategy: what [`for_each`] and [`by_name`] call.
 ///
 /// [`thread_safe`](Visit::thread_safe) runs for every strategy whose handles may cross threads:
 /// over `S: ThreadSafe` every `Trace + Send + Sync` type is [`Shareable`](crate::Shareable), so
-/// it can build anything. [`gc`](Visit::gc) runs for the one thread-local strategy,
-/// [`Gc`](crate::Gc), whose handles are `!Send` (a `tokio::task::LocalSet` runs its tasks); it
-/// exists when the `gc` feature is on, as the type does.
+/// it can build anything. [`local`](Visit::local) runs for every thread-local strategy (`Gc`,
+/// `Rc`, `UnsyncGc`), whose handles are `!Send` (a `tokio::task::LocalSet` runs their tasks):
+/// over `S: Local` every `Trace` type is `Shareable`.
 ///
 /// ```
 /// use reclaimer::strategy::{for_each, Visit};
-/// use reclaimer::{Shared, Strategy, ThreadSafe};
+/// use reclaimer::{Local, Shared, ThreadSafe};
 ///
 /// struct Names;
 ///
@@ -28,10 +28,10 @@ use super::ThreadSafe;
 ///         std::thread::spawn(move || assert_eq!(*one, 1)).join().unwrap();
 ///         (S::NAME, true)
 ///     }
-///     fn gc(&mut self) -> Self::Output {
-///         let one = Shared::<reclaimer::Gc, u64>::new(1);
+///     fn local<S: Local>(&mut self) -> Self::Output {
+///         let one = Shared::<S, u64>::new(1);
 ///         assert_eq!(*one, 1);
-///         (reclaimer::Gc::NAME, false)
+///         (S::NAME, false)
 ///     }
 /// }
 ///
@@ -46,9 +46,8 @@ pub trait Visit {
     /// Runs for a strategy whose handles may cross threads.
     fn thread_safe<S: ThreadSafe>(&mut self) -> Self::Output;
 
-    /// Runs for the thread-local [`Gc`](crate::Gc).
-    #[cfg(feature = "gc")]
-    fn gc(&mut self) -> Self::Output;
+    /// Runs for a strategy whose handles stay on one thread.
+    fn local<S: Local>(&mut self) -> Self::Output;
 }
 
 /// Runs `visit` once for each enabled strategy, in the order of [`names`].
@@ -71,7 +70,7 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
             visit.thread_safe::<super::$ty>()
         };
         (local, $ty:ident) => {
-            visit.gc()
+            visit.local::<super::$ty>()
         };
     }
     strategies!(each);
@@ -83,7 +82,7 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
 ///
 /// ```
 /// use reclaimer::strategy::{by_name, Visit};
-/// use reclaimer::{Strategy, ThreadSafe};
+/// use reclaimer::{Local, ThreadSafe};
 ///
 /// struct Name;
 /// impl Visit for Name {
@@ -91,16 +90,17 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
 ///     fn thread_safe<S: ThreadSafe>(&mut self) -> &'static str {
 ///         S::NAME
 ///     }
-///     fn gc(&mut self) -> &'static str {
-///         reclaimer::Gc::NAME
+///     fn local<S: Local>(&mut self) -> &'static str {
+///         S::NAME
 ///     }
 /// }
 ///
 /// assert_eq!(by_name("sync-gc", &mut Name), Ok("SyncGc"));
-/// let error = by_name("rc", &mut Name).unwrap_err();
+/// let error = by_name("hazard", &mut Name).unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
-///     "unknown strategy `rc`; the strategies are: arc, rw-lock-arc, epoch, gc, sync-gc, leak"
+///     "unknown strategy `hazard`; the strategies are: arc, rw-lock-arc, epoch, gc, sync-gc, rc, \
+///      unsync-gc, leak"
 /// );
 /// ```
 #[allow(unused_variables)] // With every strategy feature off, `visit` is unused.
@@ -123,7 +123,7 @@ pub fn by_name<V: Visit>(name: &str, visit: &mut V) -> Result<V::Output, Unknown
             visit.thread_safe::<super::$ty>()
         };
         (local, $ty:ident) => {
-            visit.gc()
+            visit.local::<super::$ty>()
         };
     }
     strategies!(each);
@@ -191,7 +191,7 @@ fn normalise(name: &str) -> String {
 ///         [$(stringify!($ty)),*].len()
 ///     };
 /// }
-/// assert_eq!(reclaimer::for_each_strategy!(count), 6);
+/// assert_eq!(reclaimer::for_each_strategy!(count), 8);
 /// ```
 #[macro_export]
 macro_rules! for_each_strategy {
@@ -202,6 +202,8 @@ macro_rules! for_each_strategy {
             epoch: "epoch" => Epoch, thread_safe;
             gc: "gc" => Gc, local;
             sync_gc: "sync-gc" => SyncGc, thread_safe;
+            rc: "rc" => Rc, local;
+            unsync_gc: "unsync-gc" => UnsyncGc, local;
             leak: "leak" => Leak, thread_safe;
         }
     };

@@ -9,6 +9,8 @@
 //! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | `Mutex` | leak | yes | read-mostly cells: reads touch no refcount |
 //! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
 //! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
+//! | [`Rc`] | `std::rc::Rc` | `RefCell<Rc<T>>` | `RefCell` | leak | **no** | acyclic data on one thread (`LocalSet`): no atomics at all |
+//! | [`UnsyncGc`] | `dumpster::unsync::Gc` | `RefCell` traced by the collector | `RefCell` traced by the collector | collected | **no** | cycles on one thread, with acyclic garbage freed at once |
 //! | [`Leak`] | leaked `Box` | atomic pointer | `Mutex` | never freed | yes | a speed upper bound; never in production |
 //!
 //! The optional cell, [`OptionCell`](crate::OptionCell), is each cell's nullable form
@@ -40,13 +42,19 @@
 //! Reference counting plus dumpster's cycle detection, thread-safe. Acyclic garbage is freed at
 //! once; cycles wait for a collection, which runs inline in some `Drop` under a global lock.
 //!
+//! ## `Rc` and `UnsyncGc`
+//! The single-thread pair, `!Send` like `Gc`: `std::rc::Rc` (refcounting with no atomics,
+//! leaks cycles) and dumpster's `unsync::Gc` (the same counts plus a thread-local cycle
+//! collector). They are the fair baselines for `Gc` on a `LocalSet`, where no side pays for
+//! atomics. See the [`rc`] and [`unsync_gc`] modules.
+//!
 //! # Why the trait is sealed
 //!
 //! The raw operations behind the wrappers live in a crate-private supertrait of [`Strategy`]:
 //! they carry safety contracts between this crate's wrappers and each backend that are not
 //! stable yet, so no code outside this crate can call or implement them, and changing them is
-//! not a breaking change. New strategies (hazard pointers, seize, dumpster's unsync `Gc`) fit
-//! the same trait and will be added here; `docs/design.md` has the checklist.
+//! not a breaking change. New strategies (hazard pointers, seize) fit the same trait and will be
+//! added here; `docs/design.md` has the checklist.
 //!
 //! # Every strategy, once
 //!
@@ -66,10 +74,14 @@ pub mod epoch;
 pub mod gc;
 #[cfg(feature = "leak")]
 pub mod leak;
+#[cfg(feature = "rc")]
+pub mod rc;
 #[cfg(feature = "rw-lock-arc")]
 pub mod rw_lock_arc;
 #[cfg(feature = "sync-gc")]
 pub mod sync_gc;
+#[cfg(feature = "unsync-gc")]
+pub mod unsync_gc;
 
 #[cfg(any(
     feature = "arc",
@@ -91,10 +103,14 @@ pub use self::epoch::Epoch;
 pub use self::gc::Gc;
 #[cfg(feature = "leak")]
 pub use self::leak::Leak;
+#[cfg(feature = "rc")]
+pub use self::rc::Rc;
 #[cfg(feature = "rw-lock-arc")]
 pub use self::rw_lock_arc::RwLockArc;
 #[cfg(feature = "sync-gc")]
 pub use self::sync_gc::SyncGc;
+#[cfg(feature = "unsync-gc")]
+pub use self::unsync_gc::UnsyncGc;
 
 /// Implements the marker traits every strategy type needs.
 // Unused only when every strategy feature is off.
@@ -140,7 +156,12 @@ macro_rules! strong_back_edge_ops {
 #[allow(unused_imports)]
 use strong_back_edge_ops;
 
-#[cfg(any(feature = "epoch", feature = "gc", feature = "sync-gc"))]
+#[cfg(any(
+    feature = "epoch",
+    feature = "gc",
+    feature = "sync-gc",
+    feature = "unsync-gc"
+))]
 pub(crate) mod hostile;
 mod list;
 pub(crate) mod raw;
@@ -203,6 +224,10 @@ pub enum BackEdge {
 pub trait Strategy:
     raw::Backend + Trace + Copy + Default + Debug + Send + Sync + Unpin + 'static
 {
+    /// Whether handles may cross threads ([`kind::AnyThread`], and the strategy implements
+    /// [`ThreadSafe`]) or stay on one ([`kind::OneThread`], and it implements [`Local`]).
+    #[allow(private_bounds)]
+    type Kind: raw::Kind;
     /// The strategy's name as the lab prints it.
     const NAME: &'static str;
     /// Whether handles may cross threads (then the strategy also implements [`ThreadSafe`]).
@@ -277,16 +302,39 @@ pub trait Strategy:
 /// types must be safe to send to and share between threads, and its raw operations safe to call
 /// from any thread. Its raw lock must be `Send` when `T: Send` and `Sync` when `T: Send + Sync`.
 #[allow(private_bounds)]
-pub unsafe trait ThreadSafe: Strategy + raw::ThreadSafeBackend {}
+pub unsafe trait ThreadSafe:
+    Strategy<Kind = kind::AnyThread> + raw::ThreadSafeBackend
+{
+}
+
+/// The two kinds of strategy, as [`Strategy::Kind`] names them.
+///
+/// The kind decides what [`Shareable`] asks of a value: `Send + Sync` for [`AnyThread`],
+/// nothing for [`OneThread`].
+///
+/// [`AnyThread`]: kind::AnyThread
+/// [`OneThread`]: kind::OneThread
+pub mod kind {
+    /// Handles may cross threads: the strategy implements [`ThreadSafe`](super::ThreadSafe).
+    #[derive(Debug)]
+    pub enum AnyThread {}
+    /// Handles stay on one thread: the strategy implements [`Local`](super::Local).
+    #[derive(Debug)]
+    pub enum OneThread {}
+
+    impl super::raw::Kind for AnyThread {}
+    impl super::raw::Kind for OneThread {}
+}
 
 /// A value that strategy `S` can put behind a pointer.
 ///
-/// Construction carries each strategy's bound. For every thread-safe strategy (`S:
-/// ThreadSafe`) it is `T: Trace + Send + Sync + 'static`: dumpster's collector and the epoch may
-/// drop the value on another thread, and a handle of a thread-safe strategy is meant to cross
-/// threads. For the thread-local `Gc` it is only `T: Trace + 'static`. Generic code over
-/// `S: ThreadSafe` needs no bound; generic code over every strategy says
-/// `where T: Shareable<S>` once per type it builds; concrete code needs nothing.
+/// Construction carries each strategy's bound, and the strategy's [`Kind`](Strategy::Kind)
+/// picks it. For every thread-safe strategy (`S: ThreadSafe`) it is
+/// `T: Trace + Send + Sync + 'static`: dumpster's collector and the epoch may drop the value on
+/// another thread, and a handle of a thread-safe strategy is meant to cross threads. For every
+/// thread-local strategy (`S: Local`: `Gc`, `Rc`, `UnsyncGc`) it is only `T: Trace + 'static`.
+/// Generic code over `S: ThreadSafe` or over `S: Local` needs no bound; generic code over every
+/// strategy says `where T: Shareable<S>` once per type it builds; concrete code needs nothing.
 ///
 /// ```compile_fail,E0277
 /// // `Rc` is not `Send`: dumpster's thread-safe collector cannot own it.
@@ -298,13 +346,37 @@ pub unsafe trait ThreadSafe: Strategy + raw::ThreadSafeBackend {}
 /// let _ = reclaimer::Shared::<reclaimer::Gc, _>::new(std::rc::Rc::<str>::from("yes"));
 /// ```
 #[allow(private_bounds)]
-pub trait Shareable<S: Strategy>: raw::Construct<S> + Trace + Sized + 'static {}
+pub trait Shareable<S: Strategy>: raw::Construct<S::Kind, S> + Trace + Sized + 'static {}
 
-impl<S: ThreadSafe, T: Trace + Send + Sync + 'static> Shareable<S> for T {}
+impl<S: Strategy, T: raw::Construct<S::Kind, S>> Shareable<S> for T {}
 
-impl<S: ThreadSafe, T: Trace + Send + Sync + 'static> raw::Construct<S> for T {
-    #[inline]
-    fn into_ptr(self) -> S::Ptr<T> {
-        S::ptr_new(self)
-    }
-}
+/// A strategy whose handles stay on the thread that made them: `Gc`, `Rc` and `UnsyncGc`.
+///
+/// Their handles are `!Send`, so their tasks run on a current-thread runtime inside a
+/// `tokio::task::LocalSet`. Every `T: Trace + 'static` is [`Shareable<S>`] for such a
+/// strategy, `!Send` values included, so code generic over `S: Local` builds any type with no
+/// where-clause:
+///
+/// ```
+/// use reclaimer::{Local, OptionCell, Shared, Trace};
+///
+/// #[derive(Trace)]
+/// struct Node<S: Local> {
+///     next: OptionCell<S, Node<S>>,
+///     #[trace(skip)]
+///     name: std::rc::Rc<str>,
+/// }
+///
+/// fn ring<S: Local>() -> Shared<S, Node<S>> {
+///     let node = |name: &str| Shared::new(Node { next: OptionCell::empty(), name: name.into() });
+///     let (a, b) = (node("a"), node("b"));
+///     a.next.store(Some(b.clone()));
+///     b.next.store(Some(a.clone()));
+///     a
+/// }
+///
+/// assert_eq!(&*ring::<reclaimer::Gc>().name, "a");
+/// assert_eq!(&*ring::<reclaimer::Rc>().name, "a"); // leaks its two nodes: Rc counts
+/// ```
+#[allow(private_bounds)]
+pub trait Local: Strategy<Kind = kind::OneThread> + raw::LocalBackend {}

@@ -92,8 +92,36 @@ pub(crate) trait ThreadSafeBackend: Backend {
     fn ptr_new<T: Trace + Send + Sync + 'static>(value: T) -> Self::Ptr<T>;
 }
 
-/// Puts a value behind strategy `S`'s pointer: the private half of
+/// Construction for the thread-local strategies: any `Trace + 'static` value.
+pub(crate) trait LocalBackend: Backend {
+    fn ptr_new<T: Trace + 'static>(value: T) -> Self::Ptr<T>;
+}
+
+/// The seal of [`Strategy::Kind`](super::Strategy::Kind): only the two kinds of
+/// [`kind`](super::kind) implement it.
+pub(crate) trait Kind {}
+
+/// Puts a value behind strategy `S`'s pointer, for a strategy of kind `K`: the private half of
 /// [`Shareable`](super::Shareable), so user code can name the bound but not call it.
-pub(crate) trait Construct<S: Backend>: Trace + Sized + 'static {
+///
+/// The kind parameter keeps the two blanket impls below apart: without it, an impl for every
+/// `S: ThreadSafe` and one for every `S: Local` would overlap as far as coherence can tell.
+pub(crate) trait Construct<K, S: Backend>: Trace + Sized + 'static {
     fn into_ptr(self) -> S::Ptr<Self>;
+}
+
+impl<S: ThreadSafeBackend, T: Trace + Send + Sync + 'static> Construct<super::kind::AnyThread, S>
+    for T
+{
+    #[inline(always)]
+    fn into_ptr(self) -> S::Ptr<T> {
+        S::ptr_new(self)
+    }
+}
+
+impl<S: LocalBackend, T: Trace + 'static> Construct<super::kind::OneThread, S> for T {
+    #[inline(always)]
+    fn into_ptr(self) -> S::Ptr<T> {
+        <S as LocalBackend>::ptr_new(self)
+    }
 }

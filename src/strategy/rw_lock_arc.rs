@@ -35,6 +35,7 @@ pub struct RwLockArc;
 strategy_marker!(RwLockArc);
 
 impl Strategy for RwLockArc {
+    type Kind = super::kind::AnyThread;
     const NAME: &'static str = "RwLockArc";
     const THREAD_SAFE: bool = true;
     const FREES_MEMORY: bool = true;

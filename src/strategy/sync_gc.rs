@@ -231,6 +231,7 @@ impl<V: dumpster::Visitor> RawVisitor for Adapter<'_, V> {
 type Raw<T> = dumpster::sync::Gc<GcBox<T>>;
 
 impl Strategy for SyncGc {
+    type Kind = super::kind::AnyThread;
     const NAME: &'static str = "SyncGc";
     const THREAD_SAFE: bool = true;
     const FREES_MEMORY: bool = true;

@@ -106,21 +106,30 @@ fn gc_frees_from_weak(run: &Run<'_>) -> &'static str {
 
 fn gc_more_throughput(run: &Run<'_>) -> &'static str {
     let (mut total, mut faster, mut slower) = (0, 0, 0);
-    let collectors: Vec<&str> = run.results["strategies"]
+    let strategies = run.results["strategies"].as_array().unwrap();
+    let has_rc = run.results["workloads"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .filter(|s| run.collector(s))
-        .collect();
-    for collector in collectors {
+        .any(|w| rows(w).any(|r| r["strategy"] == "Rc"));
+    for s in strategies
+        .iter()
+        .filter(|s| run.collector(s["name"].as_str().unwrap()))
+    {
+        let collector = s["name"].as_str().unwrap();
+        // A thread-local collector against Rc, where the run has it; else against Arc.
+        let peer = if s["thread_safe"] == false && has_rc {
+            "Rc"
+        } else {
+            "Arc"
+        };
         for multi in [true, false] {
             for name in ["pipeline", "fanout", "flow", "chat", "actors"] {
                 let Some(w) = run.workload(name) else {
                     continue;
                 };
                 let g = row(w, collector, multi).and_then(|r| spread(r, "throughput"));
-                let a = row(w, "Arc", multi).and_then(|r| spread(r, "throughput"));
+                let a = row(w, peer, multi).and_then(|r| spread(r, "throughput"));
                 if let (Some(g), Some(a)) = (g, a) {
                     total += 1;
                     faster += i32::from(apart(a, g) > 0);

@@ -203,6 +203,7 @@ impl Epoch {
 }
 
 impl Strategy for Epoch {
+    type Kind = super::kind::AnyThread;
     const NAME: &'static str = "Epoch";
     const THREAD_SAFE: bool = true;
     const FREES_MEMORY: bool = true;
