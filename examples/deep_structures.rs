@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example deep_structures             # search every strategy and shape
+//! cargo run --release --example deep_structures -- Rc              # search one strategy
 //! cargo run --release --example deep_structures -- Arc chain 50000   # one trial
 //! ```
 //!
@@ -117,6 +118,12 @@ fn limit(strategy: &str, shape: &str) -> Option<usize> {
     Some(good)
 }
 
+/// Whether two strategy names agree, ignoring case and dashes (`UnsyncGc`, `unsync-gc`).
+fn same_name(a: &str, b: &str) -> bool {
+    let key = |s: &str| s.replace('-', "").to_ascii_lowercase();
+    key(a) == key(b)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [strategy, shape, n] = args.as_slice() {
@@ -132,10 +139,24 @@ fn main() -> ExitCode {
             }
         };
     }
-    if !args.is_empty() {
-        eprintln!("usage: deep_structures [STRATEGY chain|ring DEPTH]");
-        return ExitCode::from(2);
-    }
+    let names = reclaimer::strategy::names();
+    let chosen: Vec<&str> = match args.as_slice() {
+        [] => names.to_vec(),
+        [strategy] => match names.iter().find(|n| same_name(n, strategy)) {
+            Some(name) => vec![*name],
+            None => {
+                eprintln!(
+                    "unknown strategy `{strategy}`; expected one of {}",
+                    names.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: deep_structures [STRATEGY [chain|ring DEPTH]]");
+            return ExitCode::from(2);
+        }
+    };
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
@@ -143,7 +164,7 @@ fn main() -> ExitCode {
     };
     println!("largest depth that drops and collects on a 2 MiB stack ({profile} build)");
     println!("{:<10} {:>12} {:>12}", "strategy", "chain", "ring");
-    for strategy in reclaimer::strategy::names() {
+    for strategy in chosen {
         let show = |l: Option<usize>| match l {
             Some(n) => format!("{n}"),
             None => format!("> {CEILING}"),

@@ -70,7 +70,9 @@ impl<S: Strategy, T: Trace + 'static> Cell<S, T> {
     /// Runs `f` on the current value without cloning the pointer.
     ///
     /// `Epoch` reads pin the thread and touch no reference count; `Arc` reads use arc-swap's
-    /// wait-free load; `RwLockArc` and `SyncGc` take a read lock for the duration of `f`.
+    /// wait-free load; `RwLockArc` and `SyncGc` take a read lock for the duration of `f`, and
+    /// `Gc`, `Rc` and `UnsyncGc` hold the cell's shared borrow, so a store into the same cell
+    /// from inside `f` deadlocks or panics there: [`load`](Self::load) first to store.
     #[inline]
     pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         S::slot_read(&self.slot, f)

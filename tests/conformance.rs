@@ -549,7 +549,7 @@ macro_rules! conformance {
             fn deep_structures_on_a_worker_stack() {
                 // Safe depths on a tokio worker's 2 MiB stack, a quarter of the smallest limit
                 // measured for any strategy in a debug build (docs/limitations.md).
-                const CHAIN: usize = at_scale(1_000);
+                const CHAIN: usize = at_scale(500);
                 const RING: usize = at_scale(350);
                 on_stack(2 * MIB, || {
                     let detector = Detector::new(CHAIN);

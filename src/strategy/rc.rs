@@ -14,9 +14,10 @@
 //! - **`!Send`.** `Shared<Rc, T>` cannot cross threads; run its tasks with `spawn_local`.
 //! - **Deep chains recurse on drop**, as with `Arc`.
 //! - **Locks are `RefCell`s.** Re-entering a [`Lock`](crate::Lock) on the same thread (a `with`
-//!   inside a `with` or `read`) panics with a message rather than deadlocking. Cell reads clone
-//!   the pointer out first, so a store into the same cell from inside
-//!   [`Cell::read`](crate::Cell::read) is fine.
+//!   inside a `with` or `read`) panics with a message rather than deadlocking.
+//!   [`Cell::read`](crate::Cell::read) runs its closure under the cell's shared borrow, as
+//!   [`Gc`](crate::Gc) and [`UnsyncGc`](crate::UnsyncGc) do, so a store into the same cell from
+//!   inside it panics; [`Cell::load`](crate::Cell::load) first and the store is fine.
 
 use std::cell::RefCell;
 
@@ -89,11 +90,11 @@ impl Backend for Rc {
     fn slot_new<T: Trace + 'static>(ptr: Self::Ptr<T>) -> Self::Slot<T> {
         RefCell::new(ptr)
     }
-    // The pointer is cloned out (two non-atomic increments' worth), so `f` runs with no borrow
-    // held and may store into the same cell.
+    // Under the cell's shared borrow, as the thread-local collectors read, so the three compare
+    // on the same work; a store into the same cell from inside `f` panics.
     #[inline]
     fn slot_read<T: Trace + 'static, R>(slot: &Self::Slot<T>, f: impl FnOnce(&T) -> R) -> R {
-        f(&Self::slot_load(slot))
+        f(&slot.borrow())
     }
     #[inline]
     fn slot_load<T: Trace + 'static>(slot: &Self::Slot<T>) -> Self::Ptr<T> {
@@ -141,13 +142,13 @@ impl Backend for Rc {
     fn option_new<T: Trace + 'static>(ptr: Option<Self::Ptr<T>>) -> Self::OptionSlot<T> {
         RefCell::new(ptr)
     }
-    // Cloned out, as `slot_read`.
+    // Under the borrow, as `slot_read`.
     #[inline]
     fn option_read<T: Trace + 'static, R>(
         slot: &Self::OptionSlot<T>,
         f: impl FnOnce(Option<&T>) -> R,
     ) -> R {
-        f(Self::option_load(slot).as_deref())
+        f(slot.borrow().as_deref())
     }
     #[inline]
     fn option_load<T: Trace + 'static>(slot: &Self::OptionSlot<T>) -> Option<Self::Ptr<T>> {
