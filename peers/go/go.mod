@@ -1,0 +1,3 @@
+module reclaimer/peers/go
+
+go 1.19
