@@ -118,10 +118,17 @@ fn limit(strategy: &str, shape: &str) -> Option<usize> {
     Some(good)
 }
 
-/// Whether two strategy names agree, ignoring case and dashes (`UnsyncGc`, `unsync-gc`).
-fn same_name(a: &str, b: &str) -> bool {
-    let key = |s: &str| s.replace('-', "").to_ascii_lowercase();
-    key(a) == key(b)
+/// A strategy's `NAME`, for checking a name the way the trials look it up.
+struct NameOf;
+
+impl reclaimer::strategy::Visit for NameOf {
+    type Output = &'static str;
+    fn thread_safe<S: ThreadSafe>(&mut self) -> &'static str {
+        S::NAME
+    }
+    fn local<S: reclaimer::Local>(&mut self) -> &'static str {
+        S::NAME
+    }
 }
 
 fn main() -> ExitCode {
@@ -142,13 +149,10 @@ fn main() -> ExitCode {
     let names = reclaimer::strategy::names();
     let chosen: Vec<&str> = match args.as_slice() {
         [] => names.to_vec(),
-        [strategy] => match names.iter().find(|n| same_name(n, strategy)) {
-            Some(name) => vec![*name],
-            None => {
-                eprintln!(
-                    "unknown strategy `{strategy}`; expected one of {}",
-                    names.join(", ")
-                );
+        [strategy] => match reclaimer::strategy::by_name(strategy, &mut NameOf) {
+            Ok(name) => vec![name],
+            Err(unknown) => {
+                eprintln!("{unknown}");
                 return ExitCode::from(2);
             }
         },

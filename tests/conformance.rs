@@ -809,141 +809,153 @@ macro_rules! every_strategy {
 
 reclaimer::for_each_strategy!(every_strategy);
 
-/// `Gc` runs a read closure under the cell's shared borrow: a collection inside the closure
-/// still traces the cell, and a store into the same cell panics instead of freeing the value
-/// being read.
-#[cfg(feature = "gc")]
-mod gc_read_under_borrow {
-    use super::*;
+/// `Gc`, `Rc` and `UnsyncGc` run a read closure under the cell's shared borrow: a collection
+/// inside the closure still traces the cell, and a store into the same cell panics instead of
+/// freeing the value being read.
+macro_rules! read_under_borrow {
+    ($module:ident, $ty:ty, $feature:literal) => {
+        #[cfg(feature = $feature)]
+        mod $module {
+            use super::*;
 
-    type S = reclaimer::Gc;
+            type S = $ty;
 
-    #[derive(Trace)]
-    struct Holder {
-        cell: Cell<S, Versioned>,
-    }
+            #[derive(Trace)]
+            struct Holder {
+                cell: Cell<S, Versioned>,
+            }
 
-    fn holder(detector: &StdArc<Detector>) -> Shared<S, Holder> {
-        Shared::new(Holder {
-            cell: Cell::new(Shared::new(Versioned {
-                value: 7,
-                check: !7,
-                probe: Some(detector.probe(0)),
-            })),
-        })
-    }
+            fn holder(detector: &StdArc<Detector>) -> Shared<S, Holder> {
+                Shared::new(Holder {
+                    cell: Cell::new(Shared::new(Versioned {
+                        value: 7,
+                        check: !7,
+                        probe: Some(detector.probe(0)),
+                    })),
+                })
+            }
 
-    #[test]
-    fn a_collection_inside_read_keeps_the_value() {
-        let detector = Detector::new(1);
-        let holder = holder(&detector);
-        let seen = holder.cell.read(|v| {
-            S::collect();
-            assert_eq!(detector.total(), 0, "collected while being read");
-            (v.value, v.check)
-        });
-        assert_eq!(seen, (7, !7));
-        drop(holder);
-        S::collect();
-        assert_eq!(detector.total(), 1);
-    }
+            #[test]
+            fn a_collection_inside_read_keeps_the_value() {
+                let detector = Detector::new(1);
+                let holder = holder(&detector);
+                let seen = holder.cell.read(|v| {
+                    S::collect();
+                    assert_eq!(detector.total(), 0, "collected while being read");
+                    (v.value, v.check)
+                });
+                assert_eq!(seen, (7, !7));
+                drop(holder);
+                S::collect();
+                assert_eq!(detector.total(), 1);
+            }
 
-    #[derive(Trace)]
-    struct LockHolder {
-        lock: Lock<S, Vec<Shared<S, Versioned>>>,
-    }
+            #[derive(Trace)]
+            struct LockHolder {
+                lock: Lock<S, Vec<Shared<S, Versioned>>>,
+            }
 
-    #[test]
-    fn a_collection_inside_with_keeps_the_value() {
-        let detector = Detector::new(2);
-        let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
-            lock: Lock::new(Vec::new()),
-        });
-        let first = Shared::new(Versioned {
-            value: 1,
-            check: !1,
-            probe: Some(detector.probe(0)),
-        });
-        holder.lock.with(|v| v.push(first));
-        holder.lock.with(|v| {
-            S::collect();
-            assert_eq!(
-                detector.total(),
-                0,
-                "collected while a writer holds the lock"
-            );
-            v.push(Shared::new(Versioned {
-                value: 2,
-                check: !2,
-                probe: Some(detector.probe(1)),
-            }));
-            S::collect();
-            assert_eq!(
-                detector.total(),
-                0,
-                "collected while a writer holds the lock"
-            );
-        });
-        S::collect();
-        assert_eq!(
-            detector.total(),
-            0,
-            "collected while reachable through the lock"
-        );
-        assert_eq!(
-            holder
-                .lock
-                .read(|v| v.iter().map(|x| x.check).collect::<Vec<_>>()),
-            [!1, !2]
-        );
-        drop(holder);
-        S::collect();
-        assert_eq!(detector.total(), 2);
-    }
+            #[test]
+            fn a_collection_inside_with_keeps_the_value() {
+                let detector = Detector::new(2);
+                let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
+                    lock: Lock::new(Vec::new()),
+                });
+                let first = Shared::new(Versioned {
+                    value: 1,
+                    check: !1,
+                    probe: Some(detector.probe(0)),
+                });
+                holder.lock.with(|v| v.push(first));
+                holder.lock.with(|v| {
+                    S::collect();
+                    assert_eq!(
+                        detector.total(),
+                        0,
+                        "collected while a writer holds the lock"
+                    );
+                    v.push(Shared::new(Versioned {
+                        value: 2,
+                        check: !2,
+                        probe: Some(detector.probe(1)),
+                    }));
+                    S::collect();
+                    assert_eq!(
+                        detector.total(),
+                        0,
+                        "collected while a writer holds the lock"
+                    );
+                });
+                S::collect();
+                assert_eq!(
+                    detector.total(),
+                    0,
+                    "collected while reachable through the lock"
+                );
+                assert_eq!(
+                    holder
+                        .lock
+                        .read(|v| v.iter().map(|x| x.check).collect::<Vec<_>>()),
+                    [!1, !2]
+                );
+                drop(holder);
+                S::collect();
+                assert_eq!(detector.total(), 2);
+            }
 
-    #[test]
-    fn a_with_inside_its_own_with_panics() {
-        let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
-            lock: Lock::new(Vec::new()),
-        });
-        let reentered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            holder.lock.with(|_| holder.lock.with(|v| v.len()))
-        }));
-        let message = reentered.expect_err("the nested with went through");
-        let message = message
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| message.downcast_ref::<String>().map(String::as_str))
-            .expect("a message");
-        assert!(message.contains("Lock::with re-entered"), "{message}");
-        assert_eq!(
-            holder.lock.read(|v| v.len()),
-            0,
-            "the lock is usable after the panic"
-        );
-    }
+            #[test]
+            fn a_with_inside_its_own_with_panics() {
+                let holder: Shared<S, LockHolder> = Shared::new(LockHolder {
+                    lock: Lock::new(Vec::new()),
+                });
+                let reentered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    holder.lock.with(|_| holder.lock.with(|v| v.len()))
+                }));
+                let message = reentered.expect_err("the nested with went through");
+                let message = message
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| message.downcast_ref::<String>().map(String::as_str))
+                    .expect("a message");
+                assert!(message.contains("Lock::with re-entered"), "{message}");
+                assert_eq!(
+                    holder.lock.read(|v| v.len()),
+                    0,
+                    "the lock is usable after the panic"
+                );
+            }
 
-    #[test]
-    fn a_store_into_the_cell_being_read_panics() {
-        let detector = Detector::new(1);
-        let holder = holder(&detector);
-        let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            holder.cell.read(|_| {
-                holder.cell.store(Shared::new(Versioned {
-                    value: 8,
-                    check: !8,
-                    probe: None,
-                }))
-            })
-        }));
-        assert!(stored.is_err(), "the store inside read went through");
-        assert_eq!(holder.cell.read(|v| (v.value, v.check)), (7, !7));
-        assert_eq!(detector.total(), 0);
-        drop(holder);
-        S::collect();
-        assert_eq!(detector.total(), 1);
-    }
+            #[test]
+            fn a_store_into_the_cell_being_read_panics() {
+                let detector = Detector::new(1);
+                let holder = holder(&detector);
+                let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    holder.cell.read(|_| {
+                        holder.cell.store(Shared::new(Versioned {
+                            value: 8,
+                            check: !8,
+                            probe: None,
+                        }))
+                    })
+                }));
+                assert!(stored.is_err(), "the store inside read went through");
+                assert_eq!(holder.cell.read(|v| (v.value, v.check)), (7, !7));
+                assert_eq!(detector.total(), 0);
+                drop(holder);
+                S::collect();
+                assert_eq!(detector.total(), 1);
+            }
+        }
+    };
 }
+
+read_under_borrow!(gc_read_under_borrow, reclaimer::Gc, "gc");
+read_under_borrow!(rc_read_under_borrow, reclaimer::Rc, "rc");
+read_under_borrow!(
+    unsync_gc_read_under_borrow,
+    reclaimer::UnsyncGc,
+    "unsync-gc"
+);
 
 /// `SyncGc`'s lock is a `RwLock` the collector reads without waiting: while a writer on another
 /// thread holds it, a collection counts its owner as reachable instead of skipping what it holds.
