@@ -6,6 +6,7 @@
 //! [`workload!`](crate::workload) macro does that from one body, in which `spawn(future)` is
 //! whichever of the two applies.
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::future::Future;
 
@@ -32,6 +33,12 @@ pub struct Stats {
     /// `idle-worker` only: garbage still in flight after the releasing worker parked and the
     /// other threads ran on.
     pub stranded: Option<u64>,
+    /// The workload's own named counts, summed over its tasks; empty for a workload that
+    /// keeps none. `chat`'s shared and weak variants: `sessions_joined` (sessions that joined
+    /// at least one room), `sessions_left` and `sessions_disconnected` (of those, the ones that
+    /// left their rooms and the ones that just went away), and `messages_posted`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -44,6 +51,18 @@ impl Stats {
         self.failed_tasks += other.failed_tasks;
         if other.stranded.is_some() {
             self.stranded = Some(self.stranded.unwrap_or(0) + other.stranded.unwrap_or(0));
+        }
+        for (name, n) in &other.counts {
+            self.count(name, *n);
+        }
+    }
+
+    /// Adds `n` to the count `name`.
+    pub fn count(&mut self, name: &str, n: u64) {
+        if let Some(c) = self.counts.get_mut(name) {
+            *c += n;
+        } else {
+            self.counts.insert(name.to_string(), n);
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn answer(workloads: &[WorkloadResults]) -> Vec<Claim> {
         gc_more_throughput(workloads),
         deferred_is_gc(workloads),
         communicating_avoids_it(&find),
+        crate::peer_claims::normal_code(workloads),
     ]
 }
 
@@ -323,8 +324,8 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
     } else {
         Verdict::Partly
     };
-    let answer = if per_pair.is_empty() {
-        "no collector and reference-counting rows on one runtime in this run".into()
+    let mut answer = if per_pair.is_empty() {
+        "no collector and reference-counting rows on one runtime in this run".to_string()
     } else {
         format!(
             "{}; faster with ranges apart in {faster} of {total} comparisons, slower in \
@@ -332,6 +333,17 @@ fn gc_more_throughput(workloads: &[WorkloadResults]) -> Claim {
             per_pair.join("; ")
         )
     };
+    let has_rc = workloads
+        .iter()
+        .flat_map(|w| w.rows.iter())
+        .any(|row| row.strategy == RC);
+    let local_peer = if has_rc { RC } else { ARC };
+    if let Some(go) =
+        crate::peer_claims::go_throughput(workloads, |multi| if multi { ARC } else { local_peer })
+    {
+        answer.push_str("; ");
+        answer.push_str(&go);
+    }
     claim("gc-more-throughput", text, ALLOCATING, verdict, answer)
 }
 

@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// Report the tracked pass's throughput instead of running an untracked pass for it.
     #[arg(long)]
     pub no_untracked_pass: bool,
+    /// Leave out the Go peer's rows (`peers/go`), which `chat` and `pipeline` otherwise get
+    /// when `go` is on the PATH.
+    #[arg(long)]
+    pub no_go: bool,
     /// The report folder: results.json, report.md, index.html and plots/.
     #[arg(long, default_value = "target/reclaimer-report")]
     pub out: PathBuf,

@@ -9,8 +9,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reclaimer_graph::workloads::Spec;
 use reclaimer_graph::{baseline, run_named, GraphResult, Options, Runtime, StrategyName};
 
+use crate::go_peer::{self, GoPeer, GoRun, PeerRow};
 use crate::plan::{Plan, Planned, RunSpec};
 use crate::results::{Baseline, RowResults, WorkloadResults};
+use crate::source_lines;
 use crate::summary::{RowSummary, Spread};
 use crate::verdicts;
 
@@ -31,15 +33,79 @@ pub fn execute(
     ) {
         bar.set_style(style);
     }
+    let go = go_peer_for(plan);
+    if let Some(Ok(_)) = &go {
+        bar.inc_length(
+            plan.workloads
+                .iter()
+                .filter(|p| go_peer::supports(&p.spec))
+                .map(|p| (go_peer::threads(p).len() as u64) * u64::from(plan.settings.repeat))
+                .sum(),
+        );
+    }
     let mut stuck: Vec<StrategyName> = Vec::new();
     let mut all = Vec::new();
     for planned in &plan.workloads {
-        let results = run_workload(plan, planned, &bar, &mut stuck);
+        let mut results = run_workload(plan, planned, &bar, &mut stuck);
+        if go_peer::supports(&planned.spec) {
+            add_peer(&mut results, go.as_ref(), plan, planned, &bar);
+        }
         done(&results, &bar);
         all.push(results);
     }
     bar.finish_and_clear();
     all
+}
+
+/// The built Go peer, or why there is none; `None` when the plan has no workload for it or
+/// `--no-go` left it out.
+fn go_peer_for(plan: &Plan) -> Option<Result<GoPeer, String>> {
+    (plan.go_peer && plan.workloads.iter().any(|p| go_peer::supports(&p.spec)))
+        .then(GoPeer::prepare)
+}
+
+/// Runs the Go peer beside a workload's Rust rows, once per repetition and runtime, and adds
+/// its rows, its source counts and the notes on what compares.
+fn add_peer(
+    results: &mut WorkloadResults,
+    go: Option<&Result<GoPeer, String>>,
+    plan: &Plan,
+    planned: &Planned,
+    bar: &ProgressBar,
+) {
+    results.source_lines = source_lines::of(&results.name);
+    let peer = match go {
+        Some(Ok(peer)) => peer,
+        Some(Err(reason)) => {
+            results.peer_skipped = Some(reason.clone());
+            results.notes.push(format!("no Go row: {reason}"));
+            return;
+        }
+        None => {
+            results.peer_skipped = Some("left out by --no-go".into());
+            return;
+        }
+    };
+    let threads = go_peer::threads(planned);
+    let mut outcomes: Vec<Vec<Result<GoRun, String>>> = vec![Vec::new(); threads.len()];
+    for rep in 0..plan.settings.repeat {
+        for (i, &n) in threads.iter().enumerate() {
+            bar.set_message(format!(
+                "{} · Go · GOMAXPROCS={n} · repetition {}/{}",
+                planned.spec,
+                rep + 1,
+                plan.settings.repeat
+            ));
+            outcomes[i].push(peer.run(&planned.spec, n, &plan.settings));
+            bar.inc(1);
+        }
+    }
+    results.peers = threads
+        .iter()
+        .zip(outcomes)
+        .map(|(&n, outcomes)| PeerRow::of(n, &peer.version, outcomes))
+        .collect();
+    results.notes.extend(go_peer::notes(results));
 }
 
 pub(crate) fn run_workload(
@@ -125,6 +191,9 @@ pub(crate) fn run_workload(
         verdicts: Vec::new(),
         notes: notes(&planned.spec),
         baseline,
+        peers: Vec::new(),
+        peer_skipped: None,
+        source_lines: None,
     };
     workload.verdicts = verdicts::of(&workload);
     workload

@@ -9,12 +9,15 @@ mod claims;
 mod cli;
 mod compare;
 mod execute;
+mod go_peer;
 mod interrupt;
 mod leak_check;
 mod list;
+mod peer_claims;
 mod plan;
 mod report;
 mod results;
+mod source_lines;
 mod summary;
 mod sweep;
 mod units;
@@ -136,8 +139,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let failed: usize = results
         .workloads
         .iter()
-        .flat_map(|w| w.rows.iter())
-        .map(|r| r.errors.len())
+        .map(results::WorkloadResults::failed_runs)
         .sum();
     results.complete = failed == 0;
     results.wall_s = started.elapsed().as_secs_f64();

@@ -45,6 +45,8 @@ pub struct Plan {
     pub leak_check: (u32, u32),
     /// Lines to print before the tables: what the plan left out and why.
     pub notes: Vec<String>,
+    /// Whether `chat` and `pipeline` get the Go peer's rows (no `--no-go`).
+    pub go_peer: bool,
 }
 
 impl Plan {
@@ -198,5 +200,6 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         settings,
         leak_check,
         notes,
+        go_peer: !args.no_go,
     })
 }

@@ -9,7 +9,9 @@ use reclaimer_graph::GraphResult;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::Claim;
+use crate::go_peer::PeerRow;
 use crate::leak_check;
+use crate::source_lines::SourceLines;
 use crate::summary::{RowSummary, Spread};
 
 /// What `format` says in every results file.
@@ -177,6 +179,16 @@ pub struct WorkloadResults {
     pub notes: Vec<String>,
     /// `pipeline`: the hand-written tokio pipeline's throughput, per repetition.
     pub baseline: Option<Baseline>,
+    /// The Go peer's rows (`chat`, `pipeline`): one per runtime of the Rust rows, with
+    /// `GOMAXPROCS` set to that runtime's threads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerRow>,
+    /// Why a workload the Go peer has got no Go row (`go` is not on the `PATH`, `--no-go`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_skipped: Option<String>,
+    /// The workload's source on both sides, for a workload the Go peer has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_lines: Option<SourceLines>,
 }
 
 /// The hand-written pipeline beside the runner.
@@ -268,6 +280,12 @@ impl Results {
 }
 
 impl WorkloadResults {
+    /// Runs that failed: the Rust rows' and the Go rows'.
+    pub fn failed_runs(&self) -> usize {
+        let rust: usize = self.rows.iter().map(|r| r.errors.len()).sum();
+        rust + self.peers.iter().map(|p| p.errors.len()).sum::<usize>()
+    }
+
     /// The row of `strategy` on the runtime `multi` (true) or the LocalSet, without the park
     /// hook.
     pub fn row(&self, strategy: &str, multi: bool) -> Option<&RowResults> {

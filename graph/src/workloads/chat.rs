@@ -413,6 +413,7 @@ where
         joined.push(room.id);
     }
     // Chat.
+    let mut posted = 0;
     for seq in 0..u64::from(p.messages_per_session) {
         let room = me
             .rooms
@@ -422,6 +423,7 @@ where
             if let Some(room) = room.filter(|r| !r.closed.load(Ordering::Relaxed)) {
                 let msg = make_message::<S>(&ctx, &p, id, room.id, seq);
                 stats.objects += 1;
+                posted += 1;
                 room.members.read(|members| {
                     msg.add_consumers(members.len() as u32);
                     for member in members {
@@ -439,17 +441,22 @@ where
     }
     stats.operations += drain(&ctx, &mut rx);
     // Leave, or disconnect.
+    let was_in = u64::from(!joined.is_empty());
     if rng.u32(..100) >= p.disconnect_percent {
         for link in me.rooms.take() {
             if let Some(room) = link.get() {
                 ctx.op(|| room.members.remove(|s| Shared::ptr_eq(s, &me)));
             }
         }
+        stats.count("sessions_left", was_in);
     } else if !joined.is_empty() {
         let mut book = server.book.lock().unwrap_or_else(PoisonError::into_inner);
         book.disconnected += 1;
         book.rooms.extend(joined.iter().copied());
+        stats.count("sessions_disconnected", 1);
     }
+    stats.count("sessions_joined", was_in);
+    stats.count("messages_posted", posted);
     // No delivery can arrive once the inbox is closed; read what is left.
     stats.operations += close_and_drain(&ctx, &mut rx).await;
     me.release();

@@ -1,6 +1,7 @@
 //! The columns of a workload's table, one definition for the terminal, Markdown and HTML: the
 //! compact set that fits 100 columns, and the full set.
 
+use crate::go_peer::PeerRow;
 use crate::results::RowResults;
 use crate::summary::Spread;
 use crate::units::{self, or_dash};
@@ -154,4 +155,35 @@ pub fn error_cell(row: &RowResults) -> Option<String> {
                 .map_or("no repetition ran", String::as_str)
         )
     })
+}
+
+/// A Go row's cells under `cols`: what the peer measures in the columns that mean the same
+/// (throughput, leaked, left on cycles) or nearly (peak heap, see the notes), a dash elsewhere,
+/// with ranges where `full` tables have them, and its error in the first figure's place when no run succeeded.
+pub fn peer_cells(p: &PeerRow, cols: &[Column], full: bool) -> Vec<String> {
+    let mut cells: Vec<String> = Vec::with_capacity(cols.len());
+    let s = &p.summary;
+    for c in cols {
+        cells.push(match c.header {
+            "strategy" => format!("{} (peer)", p.language),
+            "runtime" => p.runtime_label(),
+            "throughput" => pm(s.throughput.as_ref(), units::rate),
+            "throughput (range)" => range(s.throughput.as_ref(), units::rate),
+            "leaked" => counts(s.leaked.as_ref()),
+            "left on cycles" => counts(s.left_on_cycles.as_ref()),
+            "peak heap" if full => range(s.heap_peak_bytes.as_ref(), units::mib),
+            "peak heap" => median(s.heap_peak_bytes.as_ref(), units::mib),
+            _ => "-".into(),
+        });
+    }
+    if p.repetitions.is_empty() && cells.len() > 2 {
+        cells[2] = format!(
+            "error: {}",
+            p.errors.first().map_or("no repetition ran", String::as_str)
+        );
+        for cell in &mut cells[3..] {
+            cell.clear();
+        }
+    }
+    cells
 }

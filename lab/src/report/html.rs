@@ -3,7 +3,7 @@
 //! inline. A closing script counts the plots the browser drew (`data-plots-drawn` on the
 //! body), which the headless-browser test reads.
 
-use crate::report::columns::columns;
+use crate::report::columns::{columns, peer_cells};
 use crate::report::markdown::{cells, incomplete_line};
 use crate::report::plots::Plot;
 use crate::results::{Results, WorkloadResults};
@@ -22,6 +22,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 table.figures { display: block; max-width: 100%; overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.peer td { font-style: italic; border-top: 1px dashed #999; }
 .incomplete { background: #fdd; border: 2px solid #c00; padding: 0.6em; font-weight: bold; }
 .verdict { font-weight: bold; white-space: nowrap; }
 .plots { display: flex; flex-wrap: wrap; gap: 1em; }
@@ -55,9 +56,14 @@ fn workload(w: &WorkloadResults, plots: &[Plot]) -> String {
         out.push_str(&format!("<th>{}</th>", escape(c.header)));
     }
     out.push_str("</tr>\n");
-    for row in &w.rows {
-        out.push_str("<tr>");
-        for (cell, col) in cells(row, &cols).iter().zip(&cols) {
+    let rust = w.rows.iter().map(|row| ("", cells(row, &cols)));
+    let peers = w
+        .peers
+        .iter()
+        .map(|p| (" class=\"peer\"", peer_cells(p, &cols, true)));
+    for (class, row) in rust.chain(peers) {
+        out.push_str(&format!("<tr{class}>"));
+        for (cell, col) in row.iter().zip(&cols) {
             let class = if col.numeric { " class=\"n\"" } else { "" };
             out.push_str(&format!("<td{class}>{}</td>", escape(cell)));
         }

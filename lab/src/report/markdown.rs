@@ -2,7 +2,7 @@
 //! plots), the cycle-leak check and the environment.
 
 use crate::leak_check;
-use crate::report::columns::{columns, error_cell, Column};
+use crate::report::columns::{columns, error_cell, peer_cells, Column};
 use crate::report::plots::{slug, KINDS};
 use crate::results::{Results, RowResults, WorkloadResults};
 
@@ -34,7 +34,8 @@ fn workload(w: &WorkloadResults) -> String {
     let cols = columns(w.name == "idle-worker", true);
     let header: Vec<&str> = cols.iter().map(|c| c.header).collect();
     let numeric: Vec<bool> = cols.iter().map(|c| c.numeric).collect();
-    let rows: Vec<Vec<String>> = w.rows.iter().map(|r| cells(r, &cols)).collect();
+    let mut rows: Vec<Vec<String>> = w.rows.iter().map(|r| cells(r, &cols)).collect();
+    rows.extend(w.peers.iter().map(|p| peer_cells(p, &cols, true)));
     let mut out = format!("### {}\n\n{}\n\n", w.name, w.heading);
     out.push_str(&table(&header, &rows, &numeric));
     out.push('\n');
@@ -61,8 +62,7 @@ pub fn incomplete_line(results: &Results) -> Option<String> {
         let failed: usize = results
             .workloads
             .iter()
-            .flat_map(|w| w.rows.iter())
-            .map(|r| r.errors.len())
+            .map(WorkloadResults::failed_runs)
             .sum();
         format!("INCOMPLETE: {failed} runs failed; the figures below are not the whole comparison.")
     })

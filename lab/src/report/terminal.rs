@@ -7,7 +7,7 @@ use comfy_table::{
 
 use crate::claims::Claim;
 use crate::leak_check;
-use crate::report::columns::{columns, error_cell};
+use crate::report::columns::{columns, error_cell, peer_cells};
 use crate::results::{Results, WorkloadResults};
 use crate::units::wrap;
 
@@ -47,6 +47,21 @@ pub fn workload(w: &WorkloadResults, full: bool) -> String {
             }
         }
         t.add_row(cells);
+    }
+    for p in &w.peers {
+        t.add_row(
+            peer_cells(p, &cols, full)
+                .into_iter()
+                .zip(&cols)
+                .map(|(text, c)| {
+                    let cell = Cell::new(text);
+                    if c.numeric {
+                        cell.set_alignment(CellAlignment::Right)
+                    } else {
+                        cell
+                    }
+                }),
+        );
     }
     let mut out = format!("== {}: {}\n{t}\n", w.name, w.heading);
     for line in &w.verdicts {

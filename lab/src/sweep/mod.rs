@@ -479,6 +479,7 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
         settings: plan_settings,
         leak_check: (0, 0),
         notes: Vec::new(),
+        go_peer: false,
     };
     let mut stuck = Vec::new();
     let mut series = Vec::new();
