@@ -474,3 +474,52 @@ pub fn notes(w: &crate::results::WorkloadResults) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reclaimer_graph::workloads::{Chat, Pipeline};
+
+    #[test]
+    fn flags_are_the_rust_fields_in_kebab_case() {
+        let chat = Chat {
+            room_churn_every: 0,
+            ..Chat::default()
+        };
+        let args = arguments(&Spec::Chat(chat)).unwrap();
+        assert!(args.contains(&"-workload=chat".to_string()));
+        assert!(args.contains(&"-room-churn-every=0".to_string()));
+        assert!(args.contains(&"-messages-per-session=8".to_string()));
+        let args = arguments(&Spec::Pipeline(Pipeline::default())).unwrap();
+        assert_eq!(args[0], "-workload=pipeline");
+        let weak = Chat {
+            variant: ChatVariant::Weak,
+            ..Chat::default()
+        };
+        assert!(
+            !supports(&Spec::Chat(weak)),
+            "only the shared variant has a peer"
+        );
+    }
+
+    #[test]
+    fn peak_heap_is_counted_above_the_level_before_the_pass() {
+        let run: GoRun = serde_json::from_value(serde_json::json!({
+            "stats": {"operations": 10, "objects": 4, "left_on_cycles": 2, "dropped": 0,
+                      "failed_tasks": 0, "stranded": null},
+            "counts": {}, "throughput_ops_per_s": 100.0, "elapsed_ns": 1,
+            "heap_live_before_bytes": 1000, "heap_live_peak_bytes": 5000, "gc_cycles": 1,
+            "gc_pause_count": 2, "gc_pause_p50_ns": 10, "gc_pause_p99_ns": 20,
+            "gc_pause_max_ns": 30, "objects_tracked": 4, "objects_left_after_gc": 0,
+            "go_version": "go1.19.8", "gomaxprocs": 2, "gogc": "100", "num_cpu": 2,
+            "target": "linux/amd64"
+        }))
+        .unwrap();
+        let row = PeerRow::of(2, "go version go1.19.8", vec![Ok(run), Err("x".into())]);
+        assert_eq!(row.summary.heap_peak_bytes.unwrap().median, 4000.0);
+        assert_eq!(row.summary.leaked.unwrap().median, 0.0);
+        assert_eq!(row.errors, ["x"]);
+        assert_eq!(row.environment.gogc, "100");
+        assert_eq!(row.runtime_label(), "Go, GOMAXPROCS=2");
+    }
+}

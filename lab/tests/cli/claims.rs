@@ -207,6 +207,37 @@ fn communicating_avoids_it(run: &Run<'_>) -> &'static str {
     }
 }
 
+/// Go's chat left nothing after its collections; its code has no `Weak`, no `.clone()` and
+/// no more lines than the Rust code, in every workload that has a Go row.
+fn async_is_normal_code(run: &Run<'_>) -> &'static str {
+    let Some(peer) = run
+        .workload("chat")
+        .and_then(|w| w["peers"].as_array())
+        .and_then(|p| p.iter().find(|p| p["summary"]["leaked"].is_object()))
+    else {
+        return "not-shown";
+    };
+    if peer["summary"]["leaked"]["max"].as_f64().unwrap() > 0.0 {
+        return "does-not-hold";
+    }
+    let mut shorter = None;
+    for name in ["chat", "pipeline"] {
+        let Some(src) = run.workload(name).map(|w| &w["source_lines"]) else {
+            continue;
+        };
+        let n = |side: &str, key: &str| src[side][key].as_u64().unwrap();
+        let fewer = n("go", "lines") <= n("rust", "lines")
+            && n("go", "weak") == 0
+            && n("go", "clones") == 0;
+        shorter = Some(shorter.unwrap_or(true) && fewer);
+    }
+    if shorter == Some(true) {
+        "holds"
+    } else {
+        "partly"
+    }
+}
+
 #[test]
 fn the_claims_verdicts_follow_from_results_json() {
     for quick in [first(), second()] {
@@ -220,6 +251,7 @@ fn the_claims_verdicts_follow_from_results_json() {
             ("gc-more-throughput", gc_more_throughput(&run)),
             ("deferred-is-gc", deferred_is_gc(&run)),
             ("communicating-avoids-it", communicating_avoids_it(&run)),
+            ("async-is-normal-code", async_is_normal_code(&run)),
         ];
         let claims = quick.results["claims"].as_array().unwrap();
         assert_eq!(claims.len(), expected.len());

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 mod claims;
 mod errors;
+mod go_peer;
 mod sweep;
 
 const LAB: &str = env!("CARGO_BIN_EXE_reclaimer-lab");
