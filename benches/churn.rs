@@ -2,11 +2,16 @@
 //! roots, on every strategy against the raw crate it wraps used the way its users write it.
 //!
 //! ```text
-//! cargo bench --bench churn          # every strategy
-//! cargo bench --bench churn -- Gc    # the rows whose name contains "Gc"
+//! cargo bench --bench churn                     # every strategy, at 100 000 and 1 000 000 ops
+//! cargo bench --bench churn -- Gc               # the rows whose name contains "Gc"
+//! cargo bench --bench churn -- --ops 300000     # one size
+//! cargo bench --bench churn -- --profile churn/Gc wrapped --ops 1000000
 //! ```
 //!
-//! One run: `OPS` operations, each picked at random (seeded, the same sequence on both sides):
+//! `--profile PAIR raw|wrapped` runs one side of one pair once, untimed apart from its own
+//! line, for a profiler (`valgrind --tool=callgrind`, `docs/performance.md`).
+//!
+//! One run: `ops` operations (`SIZES`, or `--ops`), each picked at random (seeded, the same sequence on both sides):
 //! create a node into a root slot (dropping what was there), add an edge from one root's node
 //! to another's, drop a root, remove an edge from a root's node. Then the roots are dropped and
 //! the strategy collects; the whole run, final drop and collection included, is timed. Cycles
@@ -37,8 +42,9 @@ use reclaimer::{Lock, Shareable, Shared, Strategy, Trace};
 
 /// Root slots.
 const ROOTS: usize = 50;
-/// Operations per run.
-const OPS: usize = 100_000;
+/// Operations per run: the size the targets were first set at, and ten times it, where a
+/// tracing collector has ten times the live graph to trace on each collection.
+const SIZES: [usize; 2] = [100_000, 1_000_000];
 /// Repetitions of each pair.
 const REPS: usize = 15;
 /// The target of BLUEPRINT §7 for this workload.
@@ -77,12 +83,12 @@ fn remove_at<T>(edges: &mut Vec<T>, k: u64) -> Option<T> {
     (len > 0).then(|| edges.swap_remove((k % len) as usize))
 }
 
-/// One timed run.
-fn run<G: Graph>(seed: u64) -> Duration {
+/// One timed run of `ops` operations.
+fn run<G: Graph>(seed: u64, ops: usize) -> Duration {
     let start = Instant::now();
     let mut rng = Rng(seed);
     let mut roots: Vec<Option<G::Node>> = (0..ROOTS).map(|_| None).collect();
-    for _ in 0..OPS {
+    for _ in 0..ops {
         let a = rng.below(ROOTS);
         match rng.below(4) {
             0 => roots[a] = Some(G::node()),
@@ -314,8 +320,8 @@ struct Pair {
     name: &'static str,
     /// `None` for a row that shows a cost rather than holding the wrapper to a target.
     target: Option<f64>,
-    raw: fn(u64) -> Duration,
-    wrapped: fn(u64) -> Duration,
+    raw: fn(u64, usize) -> Duration,
+    wrapped: fn(u64, usize) -> Duration,
 }
 
 fn pairs() -> Vec<Pair> {
@@ -372,15 +378,73 @@ fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
     [at(0.25), at(0.5), at(0.75)]
 }
 
+/// The command line: row filters, `--ops N`, `--profile PAIR raw|wrapped`. `cargo bench`
+/// adds `--bench`, which is ignored.
+struct Args {
+    filter: Vec<String>,
+    sizes: Vec<usize>,
+    profile: Option<(String, bool)>,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        filter: Vec::new(),
+        sizes: SIZES.to_vec(),
+        profile: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--ops" => {
+                let n = it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0);
+                let Some(n) = n else {
+                    eprintln!("--ops takes a positive number of operations");
+                    std::process::exit(2);
+                };
+                out.sizes = vec![n];
+            }
+            "--profile" => {
+                let (Some(pair), Some(side)) = (it.next(), it.next()) else {
+                    eprintln!("--profile takes a pair name and raw or wrapped");
+                    std::process::exit(2);
+                };
+                if side != "raw" && side != "wrapped" {
+                    eprintln!("--profile {pair} {side}: the side is raw or wrapped");
+                    std::process::exit(2);
+                }
+                out.profile = Some((pair, side == "wrapped"));
+            }
+            _ if a.starts_with("--") => {}
+            _ => out.filter.push(a),
+        }
+    }
+    out
+}
+
 fn main() {
-    // `cargo bench` passes `--bench`; anything else is a filter on the row names.
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = args();
+    if let Some((name, wrapped)) = &args.profile {
+        let Some(pair) = pairs().into_iter().find(|p| &p.name == name) else {
+            let names: Vec<&str> = pairs().iter().map(|p| p.name).collect();
+            eprintln!(
+                "--profile {name}: no such pair; the pairs: {}",
+                names.join(", ")
+            );
+            std::process::exit(2);
+        };
+        let side = if *wrapped { pair.wrapped } else { pair.raw };
+        let ops = args.sizes[args.sizes.len() - 1];
+        let time = side(0x9e37_79b9_7f4a_7c15, ops);
+        println!(
+            "{name} {}: {ops} ops in {time:?}",
+            if *wrapped { "wrapped" } else { "raw" }
+        );
+        return;
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "workload/strategy",
+        "ops/run",
         "raw ms/run",
         "wrapped ms/run",
         "ratio (median)",
@@ -388,47 +452,53 @@ fn main() {
         "target",
         "meets",
     ]);
-    for pair in pairs()
+    let chosen: Vec<Pair> = pairs()
         .into_iter()
-        .filter(|p| filter.is_empty() || filter.iter().any(|f| p.name.contains(f.as_str())))
-    {
-        // Warm both sides once.
-        (pair.raw)(1);
-        (pair.wrapped)(1);
-        let (mut raw, mut wrapped, mut ratios) = (vec![], vec![], vec![]);
-        for rep in 0..REPS {
-            let seed = 0x9e37_79b9_7f4a_7c15 ^ rep as u64;
-            let (r, w) = if rep % 2 == 0 {
-                let r = (pair.raw)(seed);
-                (r, (pair.wrapped)(seed))
-            } else {
-                let w = (pair.wrapped)(seed);
-                ((pair.raw)(seed), w)
-            };
-            raw.push(r.as_secs_f64() * 1e3);
-            wrapped.push(w.as_secs_f64() * 1e3);
-            ratios.push(w.as_secs_f64() / r.as_secs_f64());
+        .filter(|p| {
+            args.filter.is_empty() || args.filter.iter().any(|f| p.name.contains(f.as_str()))
+        })
+        .collect();
+    for &ops in &args.sizes {
+        for pair in &chosen {
+            // Warm both sides once.
+            (pair.raw)(1, ops);
+            (pair.wrapped)(1, ops);
+            let (mut raw, mut wrapped, mut ratios) = (vec![], vec![], vec![]);
+            for rep in 0..REPS {
+                let seed = 0x9e37_79b9_7f4a_7c15 ^ rep as u64;
+                let (r, w) = if rep % 2 == 0 {
+                    let r = (pair.raw)(seed, ops);
+                    (r, (pair.wrapped)(seed, ops))
+                } else {
+                    let w = (pair.wrapped)(seed, ops);
+                    ((pair.raw)(seed, ops), w)
+                };
+                raw.push(r.as_secs_f64() * 1e3);
+                wrapped.push(w.as_secs_f64() * 1e3);
+                ratios.push(w.as_secs_f64() / r.as_secs_f64());
+            }
+            eprintln!("measured {} at {ops} ops", pair.name);
+            let ratio = quartiles(ratios);
+            let right = |s: String| Col::new(s).set_alignment(CellAlignment::Right);
+            table.add_row(vec![
+                Col::new(pair.name),
+                right(ops.to_string()),
+                right(format!("{:.2}", quartiles(raw)[1])),
+                right(format!("{:.2}", quartiles(wrapped)[1])),
+                right(format!("{:.3}", ratio[1])),
+                right(format!("{:.3}–{:.3}", ratio[0], ratio[2])),
+                right(pair.target.map_or("—".into(), |t| format!("≤ {t:.2}"))),
+                Col::new(match pair.target {
+                    Some(t) if ratio[1] <= t => "yes",
+                    Some(_) => "no",
+                    None => "—",
+                }),
+            ]);
         }
-        eprintln!("measured {}", pair.name);
-        let ratio = quartiles(ratios);
-        let right = |s: String| Col::new(s).set_alignment(CellAlignment::Right);
-        table.add_row(vec![
-            Col::new(pair.name),
-            right(format!("{:.2}", quartiles(raw)[1])),
-            right(format!("{:.2}", quartiles(wrapped)[1])),
-            right(format!("{:.3}", ratio[1])),
-            right(format!("{:.3}–{:.3}", ratio[0], ratio[2])),
-            right(pair.target.map_or("—".into(), |t| format!("≤ {t:.2}"))),
-            Col::new(match pair.target {
-                Some(t) if ratio[1] <= t => "yes",
-                Some(_) => "no",
-                None => "—",
-            }),
-        ]);
     }
     println!("{table}");
     println!(
-        "ratio = wrapped ÷ raw time per run; {REPS} runs of {OPS} operations on {ROOTS} roots, \
+        "ratio = wrapped ÷ raw time per run; {REPS} runs per size on {ROOTS} roots, \
          interleaved; each run ends with the final drop and collect."
     );
 }

@@ -11,6 +11,8 @@
 //! is wrapped ÷ raw time per repetition; the table gives its median and quartiles, the median
 //! ns per operation of each side, and the target it is held to ("—" for a pair that has none).
 //!
+//! - `new-drop`: make a handle of a fresh value and drop it (`Shared::new`); `Epoch`'s raw side
+//!   is `Owned::new` handed to `defer_destroy`.
 //! - `clone-drop`: clone a pointer and drop the clone.
 //! - `deref`: read the value through a pointer.
 //! - `cell-read`: read the value in a cell without keeping a pointer (`Cell::read`).
@@ -67,6 +69,7 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let pairs = [
+        pointers::new_drop(),
         pointers::clone_drop(),
         pointers::deref(),
         cells::cell_reads(),

@@ -43,3 +43,53 @@ pub fn clone_drop() -> Vec<Pair> {
 pub fn deref() -> Vec<Pair> {
     pointer_pairs!("deref", |p| **p)
 }
+
+/// `new-drop`: make a handle of a fresh value and drop it, against the raw crate's constructor.
+/// `Epoch`'s raw side is a crossbeam `Owned` made shared and handed to `defer_destroy`, as a
+/// value that leaves its last owner is retired by hand. `Leak` is left out: a loop of its
+/// constructor only grows the heap.
+pub fn new_drop() -> Vec<Pair> {
+    let new = |strategy, raw, wrapped| pair("new-drop", strategy, Some(WRAPPER), raw, wrapped);
+    vec![
+        new(
+            "Arc",
+            batch!(|i| drop(std::sync::Arc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::Arc, u64>::new(black_box(i)))),
+        ),
+        new(
+            "RwLockArc",
+            batch!(|i| drop(std::sync::Arc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::RwLockArc, u64>::new(black_box(i)))),
+        ),
+        new(
+            "Epoch",
+            batch!(|i| {
+                let guard = crossbeam_epoch::pin();
+                let shared = crossbeam_epoch::Owned::new(black_box(i)).into_shared(&guard);
+                // SAFETY: `shared` was never published; nothing else can reach it.
+                unsafe { guard.defer_destroy(shared) };
+            }),
+            batch!(|i| drop(Shared::<reclaimer::Epoch, u64>::new(black_box(i)))),
+        ),
+        new(
+            "Gc",
+            batch!(|i| drop(gc::Gc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::Gc, u64>::new(black_box(i)))),
+        ),
+        new(
+            "SyncGc",
+            batch!(|i| drop(dumpster::sync::Gc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::SyncGc, u64>::new(black_box(i)))),
+        ),
+        new(
+            "Rc",
+            batch!(|i| drop(std::rc::Rc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::Rc, u64>::new(black_box(i)))),
+        ),
+        new(
+            "UnsyncGc",
+            batch!(|i| drop(dumpster::unsync::Gc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::UnsyncGc, u64>::new(black_box(i)))),
+        ),
+    ]
+}

@@ -89,20 +89,27 @@ std::thread_local! {
     static IN_SWEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs one of rust-gc's trace operations on `value`; a panic aborts (see
-/// [`hostile::AbortOnUnwind`]).
-///
-/// A guard dropped only while unwinding, rather than `catch_unwind`: the same outcome, and
-/// nothing on the path that does not panic.
-#[inline]
-fn trace_or_abort<T: Trace>(value: &T, site: &'static str, f: impl FnOnce(&T)) {
-    let guard = hostile::AbortOnUnwind {
-        site,
-        consequence: "rust-gc's marks and root counts would be left inconsistent (a later \
-            collection could free live objects)",
-    };
-    f(value);
-    std::mem::forget(guard);
+/// What a panic inside one of rust-gc's trace operations would leave behind.
+const TRACE_CONSEQUENCE: &str = "rust-gc's marks and root counts would be left inconsistent (a \
+    later collection could free live objects)";
+
+/// The operations of rust-gc that call into a `Trace` impl, each the site of an
+/// [`hostile::AbortOnUnwind`] guard.
+struct MarkSite;
+struct RootSite;
+struct UnrootSite;
+
+impl hostile::AbortSite for MarkSite {
+    const SITE: &'static str = "rust-gc's mark";
+    const CONSEQUENCE: &'static str = TRACE_CONSEQUENCE;
+}
+impl hostile::AbortSite for RootSite {
+    const SITE: &'static str = "rust-gc's root";
+    const CONSEQUENCE: &'static str = TRACE_CONSEQUENCE;
+}
+impl hostile::AbortSite for UnrootSite {
+    const SITE: &'static str = "rust-gc's unroot";
+    const CONSEQUENCE: &'static str = TRACE_CONSEQUENCE;
 }
 
 impl<T> Finalize for GcBox<T> {}
@@ -112,15 +119,15 @@ impl<T> Finalize for GcBox<T> {}
 unsafe impl<T: Trace> gc::Trace for GcBox<T> {
     #[inline]
     unsafe fn trace(&self) {
-        trace_or_abort(&*self.0, "rust-gc's mark", |v| v.trace(&mut Mark));
+        hostile::AbortOnUnwind::<MarkSite>::run(|| self.0.trace(&mut Mark));
     }
     #[inline]
     unsafe fn root(&self) {
-        trace_or_abort(&*self.0, "rust-gc's root", |v| v.trace(&mut Root));
+        hostile::AbortOnUnwind::<RootSite>::run(|| self.0.trace(&mut Root));
     }
     #[inline]
     unsafe fn unroot(&self) {
-        trace_or_abort(&*self.0, "rust-gc's unroot", |v| v.trace(&mut Unroot));
+        hostile::AbortOnUnwind::<UnrootSite>::run(|| self.0.trace(&mut Unroot));
     }
     // This crate defines no finalizers, so there is nothing to run.
     #[inline]

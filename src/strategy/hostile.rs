@@ -57,10 +57,20 @@ fn message(payload: &(dyn Any + Send)) -> &str {
 
 /// Panics with the first panic kept by [`catching`] on this thread, if any, naming where it
 /// came from. Does nothing while the thread is already unwinding (a second panic would abort).
-#[inline]
+/// Called after every allocation of the thread-local collectors, so the check is one load,
+/// inlined, and the rest is out of line.
+#[inline(always)]
 pub(crate) fn rethrow() {
     // Relaxed: see `catching`.
-    if KEPT.load(Ordering::Relaxed) == 0 || std::thread::panicking() {
+    if KEPT.load(Ordering::Relaxed) != 0 {
+        rethrow_kept();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn rethrow_kept() {
+    if std::thread::panicking() {
         return;
     }
     let Some((site, payload)) = PENDING.try_with(|p| p.borrow_mut().take()).ok().flatten() else {
@@ -75,22 +85,42 @@ pub(crate) fn rethrow() {
     );
 }
 
-/// Aborts the process when dropped: a guard held around a backend's call into a `Trace` impl,
-/// forgotten when the call returns, so only a panic drops it. `site` names the backend's
-/// operation and `consequence` what unwinding through it would leave behind.
+/// What an [`AbortOnUnwind`] guard says before it aborts: `SITE` names the backend's operation
+/// and `CONSEQUENCE` what unwinding through it would leave behind.
 #[cfg(any(feature = "gc", feature = "unsync-gc"))]
-pub(crate) struct AbortOnUnwind {
-    pub(crate) site: &'static str,
-    pub(crate) consequence: &'static str,
+pub(crate) trait AbortSite {
+    const SITE: &'static str;
+    const CONSEQUENCE: &'static str;
+}
+
+/// Aborts the process when dropped: a guard held around a backend's call into a `Trace` impl,
+/// forgotten when the call returns, so only a panic drops it. Zero-sized, its messages in the
+/// type, so that holding it costs nothing on the path that does not panic: this sits on every
+/// edge a collection traces.
+#[cfg(any(feature = "gc", feature = "unsync-gc"))]
+pub(crate) struct AbortOnUnwind<S: AbortSite>(std::marker::PhantomData<S>);
+
+#[cfg(any(feature = "gc", feature = "unsync-gc"))]
+impl<S: AbortSite> AbortOnUnwind<S> {
+    /// Runs `f`, aborting the process if it panics.
+    #[inline(always)]
+    pub(crate) fn run<R>(f: impl FnOnce() -> R) -> R {
+        let guard = AbortOnUnwind::<S>(std::marker::PhantomData);
+        let out = f();
+        std::mem::forget(guard);
+        out
+    }
 }
 
 #[cfg(any(feature = "gc", feature = "unsync-gc"))]
-impl Drop for AbortOnUnwind {
+impl<S: AbortSite> Drop for AbortOnUnwind<S> {
+    #[cold]
     fn drop(&mut self) {
         eprintln!(
             "reclaimer: a `Trace` impl panicked inside {}; {}, so the process aborts. See \
              docs/limitations.md, \"Hostile destructors and traces\".",
-            self.site, self.consequence
+            S::SITE,
+            S::CONSEQUENCE
         );
         std::process::abort()
     }

@@ -141,20 +141,23 @@ unsafe impl<V: dumpster::Visitor, T: Trace> dumpster::TraceWith<V> for GcBox<T> 
         // A panic must not unwind through dumpster, and dumpster's sweep cannot skip a value it
         // could not trace (an edge it does not kill would be dropped again): abort, as `Gc`
         // does.
-        let guard = hostile::AbortOnUnwind {
-            site: "dumpster's unsync collector",
-            consequence: "dumpster's sweep would stop half-way with its collecting flag set (no \
-                collection would run on this thread again), or free a value whose edges it did \
-                not see",
-        };
-        self.0.trace(&mut adapter);
-        std::mem::forget(guard);
+        hostile::AbortOnUnwind::<CollectorSite>::run(|| self.0.trace(&mut adapter));
         if adapter.busy {
             Err(())
         } else {
             Ok(())
         }
     }
+}
+
+/// dumpster's unsync collector, where a `Trace` impl that panics aborts the process.
+struct CollectorSite;
+
+impl hostile::AbortSite for CollectorSite {
+    const SITE: &'static str = "dumpster's unsync collector";
+    const CONSEQUENCE: &'static str = "dumpster's sweep would stop half-way with its collecting \
+        flag set (no collection would run on this thread again), or free a value whose edges it \
+        did not see";
 }
 
 /// Passes each visited `unsync::Gc` to dumpster's visitor; stops at the first busy cell.
