@@ -424,7 +424,7 @@ fn args() -> Args {
 fn main() {
     let args = args();
     if let Some((name, wrapped)) = &args.profile {
-        let Some(pair) = pairs().into_iter().find(|p| &p.name == name) else {
+        let Some(pair) = pairs().into_iter().find(|p| p.name == name) else {
             let names: Vec<&str> = pairs().iter().map(|p| p.name).collect();
             eprintln!(
                 "--profile {name}: no such pair; the pairs: {}",
