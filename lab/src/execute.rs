@@ -11,7 +11,7 @@ use reclaimer_graph::{baseline, run_named, GraphResult, Options, Runtime, Strate
 
 use crate::go_peer::{self, GoPeer, GoRun, PeerRow};
 use crate::plan::{Plan, Planned, RunSpec};
-use crate::results::{Baseline, RowResults, WorkloadResults};
+use crate::results::{split_outcomes, Baseline, RowResults, WorkloadResults};
 use crate::source_lines;
 use crate::summary::{RowSummary, Spread};
 use crate::verdicts;
@@ -200,14 +200,7 @@ pub(crate) fn run_workload(
 }
 
 fn row(run: RunSpec, outcomes: Vec<Result<GraphResult, String>>) -> RowResults {
-    let mut repetitions = Vec::new();
-    let mut errors = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(result) => repetitions.push(result),
-            Err(e) => errors.push(e),
-        }
-    }
+    let (repetitions, errors) = split_outcomes(outcomes);
     let refs: Vec<&GraphResult> = repetitions.iter().collect();
     RowResults {
         strategy: run.strategy.name().into(),

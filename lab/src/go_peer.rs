@@ -342,14 +342,7 @@ pub struct PeerRow {
 impl PeerRow {
     /// The row from its runs' outcomes.
     pub fn of(gomaxprocs: usize, version: &str, outcomes: Vec<Result<GoRun, String>>) -> PeerRow {
-        let mut repetitions = Vec::new();
-        let mut errors = Vec::new();
-        for outcome in outcomes {
-            match outcome {
-                Ok(run) => repetitions.push(run),
-                Err(e) => errors.push(e),
-            }
-        }
+        let (repetitions, errors) = crate::results::split_outcomes(outcomes);
         let environment = repetitions.first().map_or_else(
             || GoEnvironment {
                 go_version: version.into(),

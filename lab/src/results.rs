@@ -221,6 +221,20 @@ pub struct RowResults {
     pub errors: Vec<String>,
 }
 
+/// The successful outcomes of a row's repetitions, and the errors of the others, each in the
+/// order they ran.
+pub fn split_outcomes<T>(outcomes: Vec<Result<T, String>>) -> (Vec<T>, Vec<String>) {
+    let mut done = Vec::new();
+    let mut errors = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(result) => done.push(result),
+            Err(e) => errors.push(e),
+        }
+    }
+    (done, errors)
+}
+
 impl RowResults {
     /// The row's runtime as the tables print it: `2 threads` or `LocalSet`.
     pub fn runtime_label(&self) -> String {
