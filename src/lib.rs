@@ -158,6 +158,8 @@ pub use crate::strategy::Arc;
 pub use crate::strategy::Epoch;
 #[cfg(feature = "gc")]
 pub use crate::strategy::Gc;
+#[cfg(feature = "hyaline")]
+pub use crate::strategy::Hyaline;
 #[cfg(feature = "leak")]
 pub use crate::strategy::Leak;
 #[cfg(feature = "rc")]

@@ -303,13 +303,18 @@ where
                         ));
                     }
                 }
-                "Epoch" => {
+                // A deferred drop: kept, and raised by the next `collect()`.
+                "Epoch" | "Hyaline" => {
                     if outcome.collect_panic.is_none() {
                         return Err(format!(
                             "{context}: expected collect() to panic: {outcome:?}"
                         ));
                     }
-                    names_cause(panic, "a deferred `Drop` run by `Epoch`", original)?;
+                    names_cause(
+                        panic,
+                        &format!("a deferred `Drop` run by `{name}`"),
+                        original,
+                    )?;
                 }
                 "Gc" => names_cause(panic, "a `Drop` run by the `Gc` collector", original)?,
                 "SyncGc" => names_cause(panic, "a `Drop` run by the `SyncGc` collector", original)?,

@@ -72,6 +72,8 @@ pub mod arc;
 pub mod epoch;
 #[cfg(feature = "gc")]
 pub mod gc;
+#[cfg(feature = "hyaline")]
+pub mod hyaline;
 #[cfg(feature = "leak")]
 pub mod leak;
 #[cfg(feature = "rc")]
@@ -83,10 +85,13 @@ pub mod sync_gc;
 #[cfg(feature = "unsync-gc")]
 pub mod unsync_gc;
 
+#[cfg(any(feature = "epoch", feature = "hyaline"))]
+mod counted;
 #[cfg(any(
     feature = "arc",
     feature = "rw-lock-arc",
     feature = "epoch",
+    feature = "hyaline",
     feature = "leak"
 ))]
 mod mutex_lock;
@@ -101,6 +106,8 @@ pub use self::arc::Arc;
 pub use self::epoch::Epoch;
 #[cfg(feature = "gc")]
 pub use self::gc::Gc;
+#[cfg(feature = "hyaline")]
+pub use self::hyaline::Hyaline;
 #[cfg(feature = "leak")]
 pub use self::leak::Leak;
 #[cfg(feature = "rc")]

@@ -152,7 +152,6 @@ mod collect;
 mod counts;
 mod flush;
 mod local;
-mod object;
 mod option;
 mod pinned;
 mod pointer;
@@ -162,6 +161,8 @@ mod retire;
 mod tests;
 
 use crossbeam_epoch as cb;
+
+use super::counted as object;
 
 use self::local::reset_local;
 use self::retire::adopt_orphans;

@@ -30,6 +30,7 @@ impl<T> EpochPtr<T> {
         let inner = Box::new(Inner {
             strong: AtomicUsize::new(1),
             weak: AtomicUsize::new(1),
+            header: (),
             value: ManuallyDrop::new(value),
         });
         EpochPtr {

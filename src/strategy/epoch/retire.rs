@@ -1,7 +1,7 @@
 //! The retire path: an object whose strong count reached zero is handed to crossbeam-epoch, or to
 //! the orphan list when a deferred drop retires it.
 
-use std::mem::{self, ManuallyDrop};
+use std::mem;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -10,7 +10,7 @@ use crossbeam_epoch::Guard;
 
 use super::counts::{own, Origin};
 use super::local::{Running, LOCAL};
-use super::object::{release_weak, Inner};
+use super::object::{finish, Inner};
 
 /// An object whose strong count reached zero, waiting for its deferred drop. Type-erased, so
 /// that retirements made inside a deferred drop can wait in one list (see [`ORPHANS`]); three
@@ -31,28 +31,6 @@ unsafe impl Send for Retired {}
 /// What panicked, as `hostile::rethrow` names it.
 const DEFERRED_SITE: &str = "a deferred `Drop` run by `Epoch` (the object's memory was freed and \
     every other deferred drop ran)";
-
-/// Drops the value of the `Inner<T>` at `ptr`, then releases the strong group's implicit weak
-/// reference (even if the drop panics).
-///
-/// # Safety
-///
-/// `ptr` is a retired `Inner<T>`: its strong count reached zero, and no thread can still read
-/// its value. Called once per object.
-pub(super) unsafe fn finish<T>(ptr: NonNull<()>) {
-    /// Releases the implicit weak reference when dropped.
-    struct ReleaseWeak<T>(NonNull<Inner<T>>);
-    impl<T> Drop for ReleaseWeak<T> {
-        fn drop(&mut self) {
-            // SAFETY: the implicit weak reference is released once, here, after the value.
-            unsafe { release_weak(self.0) };
-        }
-    }
-    let release = ReleaseWeak(ptr.cast::<Inner<T>>());
-    // SAFETY: the caller's contract: this is the last access to the value. `Weak`s touch only
-    // the count fields, so the `&mut` to the value aliases nothing.
-    unsafe { ManuallyDrop::drop(&mut (*release.0.as_ptr()).value) };
-}
 
 impl Retired {
     /// Runs the deferred drop: drops the value, releases the implicit weak reference and
@@ -153,7 +131,7 @@ pub(super) unsafe fn retire<T>(ptr: NonNull<Inner<T>>, guard: &Guard) {
     };
     let retired = Retired {
         ptr: ptr.cast(),
-        finish: finish::<T>,
+        finish: finish::<T, ()>,
         origin,
     };
     if running_origin.is_some() {

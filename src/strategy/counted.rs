@@ -1,4 +1,5 @@
-//! The object: strong and weak counts and the value in one allocation, and the unsafe operations
+//! The object of the refcounting strategies whose final release is deferred (`Epoch`,
+//! `Hyaline`): strong and weak counts and the value in one allocation, and the unsafe operations
 //! on its counts.
 
 use std::mem::ManuallyDrop;
@@ -7,18 +8,21 @@ use std::sync::atomic::Ordering;
 
 use crate::loom::{fence, AtomicUsize};
 
-/// An object: the counts and the value, in one allocation.
-pub(super) struct Inner<T> {
+/// An object: the counts, a header of the strategy's own (`()` for `Epoch`) and the value, in
+/// one allocation.
+pub(in crate::strategy) struct Inner<T, H = ()> {
     /// Strong references: pointers and cells.
-    pub(super) strong: AtomicUsize,
+    pub(in crate::strategy) strong: AtomicUsize,
     /// Weak references, plus one held by all the strong ones together and released by the
     /// deferred drop.
-    pub(super) weak: AtomicUsize,
-    pub(super) value: ManuallyDrop<T>,
+    pub(in crate::strategy) weak: AtomicUsize,
+    /// What the strategy's retire path records (`Hyaline`: whose garbage it is).
+    pub(in crate::strategy) header: H,
+    pub(in crate::strategy) value: ManuallyDrop<T>,
 }
 
 /// Above this a count could overflow; abort as `std::sync::Arc` does.
-pub(super) const MAX_REFCOUNT: usize = isize::MAX as usize;
+pub(in crate::strategy) const MAX_REFCOUNT: usize = isize::MAX as usize;
 
 /// The strong count of the object at `ptr`, borrowed without borrowing the value.
 ///
@@ -27,7 +31,7 @@ pub(super) const MAX_REFCOUNT: usize = isize::MAX as usize;
 /// The allocation at `ptr` must be live for `'a`: the caller holds a strong or weak reference,
 /// or reached it from a cell while pinned.
 #[inline]
-pub(super) unsafe fn strong<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
+pub(in crate::strategy) unsafe fn strong<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
     // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
     unsafe { &(*ptr.as_ptr()).strong }
 }
@@ -38,7 +42,7 @@ pub(super) unsafe fn strong<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
 ///
 /// As for [`strong`].
 #[inline]
-pub(super) unsafe fn weak<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
+pub(in crate::strategy) unsafe fn weak<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
     // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
     unsafe { &(*ptr.as_ptr()).weak }
 }
@@ -49,7 +53,7 @@ pub(super) unsafe fn weak<'a, T>(ptr: NonNull<Inner<T>>) -> &'a AtomicUsize {
 ///
 /// As for [`strong`].
 #[inline]
-pub(super) unsafe fn try_acquire_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
+pub(in crate::strategy) unsafe fn try_acquire_strong<T, H>(ptr: NonNull<Inner<T, H>>) -> bool {
     // SAFETY: the caller's guarantee.
     let strong = unsafe { strong(ptr) };
     // Acquire, here and on CAS failure: a zero count synchronises with the Release decrements
@@ -66,7 +70,7 @@ pub(super) unsafe fn try_acquire_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
         // Relaxed on success, as in `Arc::clone`: the caller already sees the value's
         // initialisation (through the cell's Acquire load, or through the strong pointer the weak
         // one was made from), and the count reaching zero later is ordered by the Release/Acquire
-        // pair in `EpochPtr::drop`. Acquire on failure: as for the load above.
+        // pair in the pointer's final release. Acquire on failure: as for the load above.
         match strong.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Acquire) {
             Ok(_) => return true,
             Err(seen) => count = seen,
@@ -80,7 +84,7 @@ pub(super) unsafe fn try_acquire_strong<T>(ptr: NonNull<Inner<T>>) -> bool {
 ///
 /// The caller owns a weak reference to `ptr` (or the strong group's implicit one) and gives it
 /// up: it must not use `ptr` afterwards.
-pub(super) unsafe fn release_weak<T>(ptr: NonNull<Inner<T>>) {
+pub(in crate::strategy) unsafe fn release_weak<T, H>(ptr: NonNull<Inner<T, H>>) {
     // SAFETY: we hold a weak reference, so the allocation is live.
     let count = unsafe { weak(ptr) };
     // A count of 1 is ours alone: the implicit weak is gone with the last strong reference
@@ -99,7 +103,29 @@ pub(super) unsafe fn release_weak<T>(ptr: NonNull<Inner<T>>) {
     }
     // SAFETY: the weak count reached zero. The implicit weak was released, so the value was
     // dropped and no pinned reader can still reach the object (it is released only by the
-    // deferred drop); no `Weak` remains. The allocation came from `Box::new` in `EpochPtr::new`,
+    // deferred drop); no `Weak` remains. The allocation came from `Box::new` in the pointer's `new`,
     // and `ManuallyDrop` keeps the box from dropping the value again.
     drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+}
+
+/// Drops the value of the `Inner<T, H>` at `ptr`, then releases the strong group's implicit weak
+/// reference (even if the drop panics).
+///
+/// # Safety
+///
+/// `ptr` is a retired `Inner<T, H>`: its strong count reached zero, and no thread can still read
+/// its value. Called once per object.
+pub(in crate::strategy) unsafe fn finish<T, H>(ptr: NonNull<()>) {
+    /// Releases the implicit weak reference when dropped.
+    struct ReleaseWeak<T, H>(NonNull<Inner<T, H>>);
+    impl<T, H> Drop for ReleaseWeak<T, H> {
+        fn drop(&mut self) {
+            // SAFETY: the implicit weak reference is released once, here, after the value.
+            unsafe { release_weak(self.0) };
+        }
+    }
+    let release = ReleaseWeak(ptr.cast::<Inner<T, H>>());
+    // SAFETY: the caller's contract: this is the last access to the value. `Weak`s touch only
+    // the count fields, so the `&mut` to the value aliases nothing.
+    unsafe { ManuallyDrop::drop(&mut (*release.0.as_ptr()).value) };
 }
