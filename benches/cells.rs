@@ -30,7 +30,9 @@
 //! The raw cells: `raw-arc-swap` (`arc_swap::ArcSwap`, what `Arc` wraps), `raw-rwlock-arc`
 //! (`RwLock<std::sync::Arc<_>>`, what `RwLockArc` wraps), `raw-crossbeam-epoch` (a
 //! `crossbeam_epoch::Atomic` read under a pin, stored by `swap` and `defer_destroy`, updated by
-//! `compare_exchange`; it has no owning pointer, so no `load`), `raw-gc-cell`
+//! `compare_exchange`; it has no owning pointer, so no `load`), `raw-seize` (an `AtomicPtr`
+//! read through a seize guard, stored by `swap` and `Collector::retire`, what `Hyaline` wraps;
+//! no `load` either), `raw-gc-cell`
 //! (`gc::GcCell<gc::Gc<_>>`, what `Gc` wraps), `raw-rc-ref-cell` (`RefCell<std::rc::Rc<_>>`,
 //! what `Rc` wraps) and `raw-dumpster-unsync-ref-cell` (`RefCell<dumpster::unsync::Gc<_>>`,
 //! what `UnsyncGc` wraps).
@@ -235,6 +237,77 @@ impl Subject for EpochAtomic {
     }
 }
 
+/// An `AtomicPtr` read through a seize guard, stored by `swap` and `Collector::retire`, updated
+/// by `compare_exchange` (what `Hyaline` wraps); seize has no owning pointer, so no `load`.
+struct SeizeAtomic {
+    collector: seize::Collector,
+    atomic: std::sync::atomic::AtomicPtr<u64>,
+}
+
+impl Drop for SeizeAtomic {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no thread can reach the pointer any more; every value it held
+        // before was retired, and the collector, dropped next, reclaims them.
+        drop(unsafe { Box::from_raw(*self.atomic.get_mut()) });
+    }
+}
+
+impl Subject for SeizeAtomic {
+    const LOADS: bool = false;
+    fn make() -> Self {
+        SeizeAtomic {
+            collector: seize::Collector::new(),
+            atomic: std::sync::atomic::AtomicPtr::new(Box::into_raw(Box::new(0))),
+        }
+    }
+    fn read(&self) -> u64 {
+        use seize::Guard as _;
+        let guard = self.collector.enter();
+        let current = guard.protect(&self.atomic, Ordering::Acquire);
+        // SAFETY: never null; a value swapped out is reclaimed only after this guard drops.
+        unsafe { *current }
+    }
+    fn load(&self) -> impl Sized {
+        unreachable!("seize has no owning pointer (`LOADS` is false)")
+    }
+    fn store(&self, value: u64) {
+        // AcqRel: Release publishes the new value; Acquire pairs with the swap that published
+        // the old one, which is retired below.
+        let old = self
+            .atomic
+            .swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
+        // SAFETY: `old` left the pointer and came from `Box::into_raw`.
+        unsafe { self.collector.retire(old, seize::reclaim::boxed) };
+    }
+    fn rcu(&self) {
+        use seize::Guard as _;
+        let guard = self.collector.enter();
+        let mut current = guard.protect(&self.atomic, Ordering::Acquire);
+        loop {
+            // SAFETY: as in `read`.
+            let new = Box::into_raw(Box::new(unsafe { *current }.wrapping_add(1)));
+            // AcqRel on success, as in `store`; SeqCst on failure, the ordering of `protect`,
+            // as the value that won is read next.
+            match self
+                .atomic
+                .compare_exchange(current, new, Ordering::AcqRel, Ordering::SeqCst)
+            {
+                Ok(_) => {
+                    // SAFETY: `current` left the pointer; a reader that may still see it holds
+                    // a guard that the reclamation waits for.
+                    unsafe { guard.defer_retire(current, seize::reclaim::boxed) };
+                    return;
+                }
+                Err(seen) => {
+                    // SAFETY: `new` was never shared.
+                    drop(unsafe { Box::from_raw(new) });
+                    current = seen;
+                }
+            }
+        }
+    }
+}
+
 /// `Subject` for a `RefCell` holding a single-thread pointer: what `Rc` and `UnsyncGc` wrap.
 macro_rules! ref_cell_subject {
     ($($ptr:ty),*) => {$(
@@ -393,6 +466,7 @@ fn cells(c: &mut Criterion) {
             contended::<arc_swap::ArcSwap<u64>>(&mut group, "raw-arc-swap", op, noise);
             contended::<RwLock<std::sync::Arc<u64>>>(&mut group, "raw-rwlock-arc", op, noise);
             contended::<EpochAtomic>(&mut group, "raw-crossbeam-epoch", op, noise);
+            contended::<SeizeAtomic>(&mut group, "raw-seize", op, noise);
             if noise == Noise::Nothing {
                 uncontended::<gc::GcCell<gc::Gc<u64>>>(&mut group, "raw-gc-cell", op);
                 type RcCell = std::cell::RefCell<std::rc::Rc<u64>>;

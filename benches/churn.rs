@@ -22,12 +22,13 @@
 //! idiomatic container of each crate: `Arc<Node>` with `Mutex<Vec<Arc<Node>>>` (for `Arc` and
 //! `RwLockArc`), the same with every release of an `Arc` deferred through crossbeam-epoch (for
 //! `Epoch`: crossbeam-epoch has no shared pointer of its own, and this is how one is written by
-//! hand), `gc::Gc<Node>`
+//! hand), the same retired through seize (for `Hyaline`), `gc::Gc<Node>`
 //! with `GcCell<Vec<gc::Gc<Node>>>`, `dumpster::sync::Gc<Node>` with `Mutex<Vec<..>>`, and
 //! leaked `&'static Node`s with `Mutex<Vec<&'static Node>>`.
 //!
-//! `churn/Epoch-vs-Arc` has no target: it is `Epoch` against plain `Arc`, the price of deferred
-//! destruction itself (a pin and a deferral for each node freed).
+//! `churn/Epoch-vs-Arc` and `churn/Hyaline-vs-Arc` have no target: each is the strategy against
+//! plain `Arc`, the price of deferred destruction itself (a pin or guard and a retirement for
+//! each node freed).
 //!
 //! Each pair runs `REPS` times, raw and wrapped in alternating order; the ratio is wrapped ÷ raw
 //! time of each repetition, and the table gives its median and quartiles.
@@ -243,6 +244,63 @@ mutex_graph!(
     }
 );
 
+/// A std `Arc` whose every release is retired through seize: [`DeferredArc`] written for
+/// seize, the raw side of `Hyaline`.
+struct SeizeArc(ManuallyDrop<std::sync::Arc<SeizeNode>>);
+
+/// The one seize collector of the raw side, as `Hyaline` has one.
+static SEIZE: std::sync::LazyLock<seize::Collector> =
+    std::sync::LazyLock::new(seize::Collector::new);
+
+impl Clone for SeizeArc {
+    fn clone(&self) -> Self {
+        SeizeArc(ManuallyDrop::new(std::sync::Arc::clone(&self.0)))
+    }
+}
+
+impl Drop for SeizeArc {
+    fn drop(&mut self) {
+        /// Releases the `Arc` a retired pointer stands for.
+        unsafe fn release(ptr: *mut SeizeNode, _: &seize::Collector) {
+            // SAFETY: `ptr` came from `Arc::into_raw` below and is released once, here.
+            drop(unsafe { std::sync::Arc::from_raw(ptr) });
+            DEFERRED.set(DEFERRED.get() - 1);
+        }
+        // SAFETY: taken once, here; the field is not used again.
+        let arc = unsafe { ManuallyDrop::take(&mut self.0) };
+        DEFERRED.set(DEFERRED.get() + 1);
+        // SAFETY: the pointer owns one strong reference, released by `release` once.
+        unsafe { SEIZE.retire(std::sync::Arc::into_raw(arc).cast_mut(), release) };
+    }
+}
+
+impl std::ops::Deref for SeizeArc {
+    type Target = SeizeNode;
+    fn deref(&self) -> &SeizeNode {
+        &self.0
+    }
+}
+
+/// A node of [`SeizeArc`]s with a `Mutex` of edges.
+struct SeizeNode {
+    edges: Mutex<Vec<SeizeArc>>,
+}
+
+mutex_graph!(
+    RawSeizeArc,
+    SeizeNode,
+    SeizeArc,
+    |node| SeizeArc(ManuallyDrop::new(std::sync::Arc::new(node))),
+    {
+        use seize::Guard as _;
+        // With no other thread in a guard, each flush frees this thread's batch at once; a
+        // release retired by a freed node's drop waits for the next round.
+        while DEFERRED.get() > 0 {
+            SEIZE.enter().flush();
+        }
+    }
+);
+
 /// rust-gc's `Gc` with a `GcCell` of edges.
 struct GcNode {
     edges: gc::GcCell<Vec<gc::Gc<GcNode>>>,
@@ -349,6 +407,18 @@ fn pairs() -> Vec<Pair> {
             target: None,
             raw: run::<RawArc>,
             wrapped: run::<Wrapped<reclaimer::Epoch>>,
+        },
+        Pair {
+            name: "churn/Hyaline",
+            target: Some(TARGET),
+            raw: run::<RawSeizeArc>,
+            wrapped: run::<Wrapped<reclaimer::Hyaline>>,
+        },
+        Pair {
+            name: "churn/Hyaline-vs-Arc",
+            target: None,
+            raw: run::<RawArc>,
+            wrapped: run::<Wrapped<reclaimer::Hyaline>>,
         },
         Pair {
             name: "churn/Gc",

@@ -21,7 +21,9 @@
 //! (`dumpster::unsync::Gc`), each used for every operation; and, in
 //! `handles/deref` only, `raw-crossbeam-epoch`: pin, load a `crossbeam_epoch::Atomic` and read
 //! through it (crossbeam-epoch has no owning pointer, so this is its way to reach a shared
-//! value, and what an `Epoch` cell read pays; `Epoch`'s own deref is a plain load).
+//! value, and what an `Epoch` cell read pays; `Epoch`'s own deref is a plain load), and
+//! `raw-seize`: enter a seize guard, load an `AtomicPtr` through it and read (the same for
+//! `Hyaline`).
 //!
 //! The ratios with targets are in `benches/overhead.rs`; this file is for the HTML report
 //! (`target/criterion/report/index.html`), where every group shows all of its ids side by side.
@@ -159,6 +161,24 @@ fn crossbeam_epoch_deref(group: &mut Group<'_>) {
     drop(unsafe { atomic.into_owned() });
 }
 
+/// Enter a seize guard, load an `AtomicPtr` through it and read: what a `Hyaline` cell read pays.
+fn seize_deref(group: &mut Group<'_>) {
+    use seize::Guard as _;
+    let collector = seize::Collector::new();
+    let atomic = std::sync::atomic::AtomicPtr::new(Box::into_raw(Box::new(1u64)));
+    group.bench_function("raw-seize", |t| {
+        t.iter(|| {
+            let guard = collector.enter();
+            let current = guard.protect(black_box(&atomic), Ordering::Acquire);
+            // SAFETY: the pointer keeps its first value, never retired, until it is freed
+            // below, after the last guard.
+            unsafe { *current }
+        })
+    });
+    // SAFETY: the benches are done and no guard is left; the box came from `Box::into_raw`.
+    drop(unsafe { Box::from_raw(atomic.into_inner()) });
+}
+
 fn handles(c: &mut Criterion) {
     for op in Op::ALL {
         let mut group = c.benchmark_group(format!("handles/{}", op.name()));
@@ -173,6 +193,7 @@ fn handles(c: &mut Criterion) {
         pointer::<dumpster::unsync::Gc<u64>>(&mut group, "raw-dumpster-unsync", op);
         if matches!(op, Op::Deref) {
             crossbeam_epoch_deref(&mut group);
+            seize_deref(&mut group);
         }
         group.finish();
     }

@@ -24,10 +24,11 @@
 //! - `option-read`: read an optional slot that holds a value (`OptionCell::read`).
 //! - `option-store`: store a clone of a handle into an optional slot, then empty it, releasing
 //!   what it held (`OptionCell::store`, one operation each).
-//! - `epoch-read-vs-arc-clone`: `Epoch`'s `Cell::read` against cloning and dropping a std
-//!   `Arc`, what a refcounted read pays. On one thread it has no target (crossbeam's pin is the
-//!   floor there); `-2-threads`, two threads reading one cell, or cloning one `Arc`, at once, is
-//!   held to ≤ 0.6: reads must not pay a refcount RMW.
+//! - `epoch-read-vs-arc-clone` and `hyaline-read-vs-arc-clone`: `Epoch`'s and `Hyaline`'s
+//!   `Cell::read` against cloning and dropping a std `Arc`, what a refcounted read pays. On one
+//!   thread it has no target (crossbeam's pin, or seize's guard, is the floor there);
+//!   `-2-threads`, two threads reading one cell, or cloning one `Arc`, at once, is held to ≤ 0.6:
+//!   reads must not pay a refcount RMW.
 //!
 //! - `read-4-cells`: four `Epoch` cells read one after another, each `Cell::read` pinning on its
 //!   own (no target: four pins against one); `read-4-cells-pinned`: the same four read with
@@ -38,6 +39,8 @@
 //! `arc_swap::ArcSwap` for `Arc`; std `Arc` and `RwLock<Arc<T>>` for `RwLockArc`;
 //! `crossbeam_epoch::Atomic` read under a pin, and `swap` plus `defer_destroy`, for `Epoch`
 //! (crossbeam-epoch has no shared pointer, so `Epoch`'s clone and deref have no raw pair);
+//! an `AtomicPtr` read through a seize guard, and `swap` plus `Collector::retire`, for `Hyaline`
+//! (the same holds for seize);
 //! `gc::Gc` and `GcCell` for `Gc`; `dumpster::sync::Gc` in a `RwLock` for `SyncGc`;
 //! `std::rc::Rc` in a `RefCell` for `Rc`; `dumpster::unsync::Gc` in a `RefCell` for `UnsyncGc`; a
 //! `&'static T` and an `AtomicPtr` for `Leak` (whose store is left out: it never frees, so a
@@ -57,6 +60,7 @@ mod cells;
 mod harness;
 mod locks;
 mod pointers;
+mod raw_seize;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};
 
@@ -75,7 +79,7 @@ fn main() {
         cells::cell_reads(),
         cells::cell_stores(),
         cells::epoch_stores_on_two_threads(),
-        cells::epoch_read_vs_arc_clone(),
+        cells::read_vs_arc_clone(),
         cells::epoch_reads_of_four_cells(),
         locks::lock_withs(),
         locks::option_reads(),

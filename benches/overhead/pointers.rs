@@ -46,7 +46,8 @@ pub fn deref() -> Vec<Pair> {
 
 /// `new-drop`: make a handle of a fresh value and drop it, against the raw crate's constructor.
 /// `Epoch`'s raw side is a std `Arc` whose release is deferred through crossbeam-epoch, the
-/// hand-written refcounted pointer of `benches/churn.rs` (crossbeam-epoch has none). `Leak` is left out: a loop of its
+/// hand-written refcounted pointer of `benches/churn.rs` (crossbeam-epoch has none);
+/// `Hyaline`'s, the same retired through seize. `Leak` is left out: a loop of its
 /// constructor only grows the heap.
 pub fn new_drop() -> Vec<Pair> {
     let new = |strategy, raw, wrapped| pair("new-drop", strategy, Some(WRAPPER), raw, wrapped);
@@ -68,6 +69,11 @@ pub fn new_drop() -> Vec<Pair> {
                 crossbeam_epoch::pin().defer(move || drop(arc));
             }),
             batch!(|i| drop(Shared::<reclaimer::Epoch, u64>::new(black_box(i)))),
+        ),
+        new(
+            "Hyaline",
+            batch!(|i| crate::raw_seize::defer_drop(std::sync::Arc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::Hyaline, u64>::new(black_box(i)))),
         ),
         new(
             "Gc",

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use seize::LocalGuard;
 
-use super::counts::{give_back, take, Origin};
-use super::retire::{adopt_orphans, flush_batch, COLLECTOR};
+use super::counts::{give_back, take, Origin, SHARED};
+use super::retire::{adopt_orphans, adopt_round, flush_batch, COLLECTOR};
 use super::Hyaline;
 
 /// A thread's state. Only `Copy` cells, so the thread-local has no destructor and stays
@@ -65,6 +65,12 @@ impl Local {
     pub(super) fn own_if_any(&self) -> Option<&'static Origin> {
         // SAFETY: as in `own`.
         unsafe { self.own.get().as_ref() }
+    }
+
+    /// Whether `origin` is this thread's own.
+    #[inline]
+    pub(super) fn holds(&self, origin: &Origin) -> bool {
+        ptr::eq(self.own.get(), origin)
     }
 
     /// Whether `collect()` may wait here: not inside a guard, where it would wait for itself,
@@ -131,29 +137,34 @@ impl Drop for Pin {
 }
 
 /// Counts one operation on this thread; at the end of each [`Hyaline::PERIOD`] operations it
-/// flushes the thread's batch if it holds anything. Hands on any orphans first.
+/// hands the orphans to seize (one round) and flushes the thread's batch if it holds anything.
 #[inline]
 pub(super) fn tick() {
-    adopt_orphans();
-    let due = LOCAL
-        .try_with(|local| {
-            let left = local.countdown.get();
-            if left > 1 {
-                local.countdown.set(left - 1);
-                return false;
-            }
-            if local.reclaiming.get() != 0 {
-                // Due inside a deferred drop: the next operation checks again.
-                local.countdown.set(0);
-                return false;
-            }
-            local.countdown.set(Hyaline::PERIOD);
-            local.entries.get() != 0
-        })
-        .unwrap_or(false);
+    let due = LOCAL.with(|local| {
+        let left = local.countdown.get();
+        if left > 1 {
+            local.countdown.set(left - 1);
+            return false;
+        }
+        if local.reclaiming.get() != 0 {
+            // Due inside a deferred drop: the next operation checks again.
+            local.countdown.set(0);
+            return false;
+        }
+        local.countdown.set(Hyaline::PERIOD);
+        true
+    });
     if due {
-        flush_batch();
+        period_end();
     }
+}
+
+/// The end of a period: one round of orphans, then the flush.
+#[cold]
+#[inline(never)]
+fn period_end() {
+    adopt_round();
+    flush_batch();
 }
 
 /// Marks this thread as running the deferred drop of an object of `origin` while it lives.
@@ -197,11 +208,14 @@ impl Drop for ExitFlush {
         });
         // Relaxed: as in `register`.
         THREADS.fetch_sub(1, Ordering::Relaxed);
-        // The origin keeps counting anything this thread still retires (every count is a
-        // read-modify-write, so two holders stay exact).
-        if let Some(origin) = LOCAL.try_with(Local::own_if_any).ok().flatten() {
-            give_back(origin);
-        }
+        // What this thread still retires counts against `SHARED`: the next holder of its
+        // origin writes that origin's counts alone.
+        let _ = LOCAL.try_with(|local| {
+            if let Some(origin) = local.own_if_any() {
+                local.own.set(&SHARED);
+                give_back(origin);
+            }
+        });
     }
 }
 

@@ -45,8 +45,8 @@ unsafe impl Send for Orphan {}
 
 /// Objects retired inside a deferred drop (a value that owned the last reference to another).
 /// Handing them to seize there would run seize's reclamation recursively, a level of stack per
-/// level of a chain; they wait here instead, and the end of the operation that ran the drop (or
-/// any later operation, flush or `collect()` on any thread) hands them on. Waiting longer before
+/// level of a chain; they wait here instead, for the next period end, flush or `collect()` on
+/// any thread, which hands them on. Waiting longer before
 /// the retirement is safe: no cell holds them and no upgrade can succeed, so no thread can reach
 /// them, whoever retires them.
 static ORPHANS: Mutex<Vec<Orphan>> = Mutex::new(Vec::new());
@@ -65,6 +65,7 @@ unsafe fn reclaim<T>(ptr: *mut (), _: &Collector) {
     // SAFETY: the allocation is live until `finish` releases its implicit weak reference.
     let origin = unsafe { &*(*object).header.load(Ordering::Relaxed) };
     let reclaiming = Reclaiming::enter(origin);
+    let here = LOCAL.with(|local| local.holds(origin));
     // A panic must not unwind through seize's loop over the batch: the rest of the batch would
     // never be freed. It is kept and raised again by this thread's next `collect()`.
     crate::strategy::hostile::catching(DEFERRED_SITE, || {
@@ -74,7 +75,7 @@ unsafe fn reclaim<T>(ptr: *mut (), _: &Collector) {
     });
     drop(reclaiming);
     // After the drop, and after whatever it retired was counted against the same origin.
-    origin.count_freed();
+    origin.count_freed(here);
 }
 
 /// A padding entry's reclaimer: nothing to do.
@@ -94,15 +95,7 @@ pub(super) unsafe fn retire<T>(ptr: NonNull<Object<T>>) {
         ptr: ptr.cast(),
         reclaim: reclaim::<T>,
     };
-    let direct = LOCAL.with(|local| {
-        let current = local.current.get();
-        let (origin, direct) = if local.reclaiming.get() == 0 || current.is_null() {
-            (local.own(), true)
-        } else {
-            // SAFETY: origins live forever.
-            (unsafe { &*current }, false)
-        };
-        origin.count_retired();
+    let record = |origin: &'static Origin| {
         // Relaxed: read by the deferred drop, after seize's synchronisation.
         // SAFETY: this caller released the last strong reference: the header is ours to write.
         unsafe {
@@ -110,15 +103,27 @@ pub(super) unsafe fn retire<T>(ptr: NonNull<Object<T>>) {
                 .header
                 .store(origin as *const _ as *mut _, Ordering::Relaxed)
         };
-        direct
-    });
-    if direct {
+    };
+    let direct = LOCAL.with(|local| {
+        let current = local.current.get();
+        if local.reclaiming.get() != 0 && !current.is_null() {
+            // SAFETY: origins live forever.
+            let origin = unsafe { &*current };
+            origin.count_orphan();
+            record(origin);
+            return false;
+        }
+        let origin = local.own();
+        origin.count_retired_here();
+        record(origin);
         // SAFETY: no cell holds the object and upgrades fail at zero, so no thread that enters
         // a guard from now on can reach it, and this thread gave up its reference;
         // `reclaim::<T>` matches the pointer's type.
         unsafe { COLLECTOR.retire(orphan.ptr.as_ptr(), orphan.reclaim) };
-        LOCAL.with(|local| local.count_entry());
-    } else {
+        local.count_entry();
+        true
+    });
+    if !direct {
         let mut list = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
         list.push(orphan);
         // Relaxed: see `adopt_orphans`.
@@ -128,36 +133,35 @@ pub(super) unsafe fn retire<T>(ptr: NonNull<Object<T>>) {
 
 /// Hands every orphan to seize and flushes, round after round (their drops may orphan more),
 /// unless this thread is itself running a deferred drop.
-#[inline]
 pub(super) fn adopt_orphans() {
-    // Relaxed: a hint. The lock orders the list itself; an orphan missed here is adopted by the
-    // next operation's check.
-    if HAS_ORPHANS.load(Ordering::Relaxed) {
-        adopt_slow();
+    while adopt_round() {
+        flush_batch();
     }
 }
 
-#[cold]
-#[inline(never)]
-fn adopt_slow() {
-    if LOCAL.with(|local| local.reclaiming.get() != 0) {
-        return;
+/// Moves the orphans into this thread's batch, unless this thread is running a deferred drop;
+/// `true` if there were any. The caller flushes.
+pub(super) fn adopt_round() -> bool {
+    // Relaxed: a hint. The lock orders the list itself; an orphan missed here is adopted by the
+    // next round, on this thread or another.
+    if !HAS_ORPHANS.load(Ordering::Relaxed) || LOCAL.with(|local| local.reclaiming.get() != 0) {
+        return false;
     }
-    while HAS_ORPHANS.load(Ordering::Relaxed) {
-        let orphans = {
-            let mut list = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
-            // Relaxed: written under the lock, which orders it with the pushes.
-            HAS_ORPHANS.store(false, Ordering::Relaxed);
-            mem::take(&mut *list)
-        };
+    let orphans = {
+        let mut list = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
+        // Relaxed: written under the lock, which orders it with the pushes.
+        HAS_ORPHANS.store(false, Ordering::Relaxed);
+        mem::take(&mut *list)
+    };
+    let any = !orphans.is_empty();
+    LOCAL.with(|local| {
         for orphan in orphans {
             // SAFETY: as in `retire`: an orphan is unreachable, and retired once, here.
             unsafe { COLLECTOR.retire(orphan.ptr.as_ptr(), orphan.reclaim) };
-            LOCAL.with(|local| local.count_entry());
+            local.count_entry();
         }
-        // Flushed at once: a worker that adopted them and then parks must not keep them.
-        flush_batch();
-    }
+    });
+    any
 }
 
 /// Hands this thread's batch on, if it holds anything: seize adds it to the reservation list of
