@@ -15,6 +15,9 @@
 //!
 //! - `Epoch` strands what sits in the worker's unflushed epoch bag: its flush policy hands a bag
 //!   on every 32 deferrals, so fewer than that wait; the hook flushes the bag as the worker parks.
+//! - `Hyaline` strands what sits in the worker's seize batch: a batch is handed on when it holds
+//!   32 objects or at the end of a 64-operation period, so what came after the last of those
+//!   waits; the hook flushes the batch as the worker parks.
 //! - `SyncGc` strands the cycles in the worker's buffer of candidates, which only a collection on
 //!   that thread delivers; the hook runs one as the worker parks.
 //! - `Arc` and `RwLockArc` free at the last drop: nothing waits. `Leak` frees nothing.
@@ -90,7 +93,7 @@ fn run<S: ThreadSafe>(size: usize, hook: bool) -> bool {
         ),
         (false, _) => (
             "without the park hook",
-            "garbage only the idle worker can hand on: its epoch bag or its cycle candidates",
+            "garbage only the idle worker can hand on: its epoch bag, seize batch or cycle candidates",
         ),
     };
     let why = if S::FREES_MEMORY {

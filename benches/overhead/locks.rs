@@ -26,6 +26,7 @@ pub fn lock_withs() -> Vec<Pair> {
     let arc = std::sync::Arc::new(Mutex::new(list()));
     let arc2 = std::sync::Arc::new(Mutex::new(list()));
     let arc3 = std::sync::Arc::new(Mutex::new(list()));
+    let arc4 = std::sync::Arc::new(Mutex::new(list()));
     let gc_node = gc::Gc::new(gc::GcCell::new(
         (0..LIST).map(gc::Gc::new).collect::<Vec<_>>(),
     ));
@@ -51,6 +52,11 @@ pub fn lock_withs() -> Vec<Pair> {
             "Epoch",
             batch!(|_| black_box(&arc3).lock().unwrap().rotate_left(1)),
             lock_with::<reclaimer::Epoch>(),
+        ),
+        with(
+            "Hyaline",
+            batch!(|_| black_box(&arc4).lock().unwrap().rotate_left(1)),
+            lock_with::<reclaimer::Hyaline>(),
         ),
         with(
             "Gc",
@@ -86,6 +92,7 @@ pub fn option_reads() -> Vec<Pair> {
     let gc_cell = gc::GcCell::new(Some(gc::Gc::new(1u64)));
     let dumpster_lock = RwLock::new(Some(dumpster::sync::Gc::new(1u64)));
     let leaked = AtomicPtr::new(Box::leak(Box::new(1u64)));
+    let seize_atomic = crate::raw_seize::atomic(1);
     let epoch_read = batch!(|_| {
         let guard = crossbeam_epoch::pin();
         let current = black_box(&atomic).load(Ordering::Acquire, &guard);
@@ -110,6 +117,11 @@ pub fn option_reads() -> Vec<Pair> {
             option_read::<reclaimer::RwLockArc>(),
         ),
         read("Epoch", epoch_read, option_read::<reclaimer::Epoch>()),
+        read(
+            "Hyaline",
+            batch!(|_| crate::raw_seize::read_option(black_box(&seize_atomic))),
+            option_read::<reclaimer::Hyaline>(),
+        ),
         read(
             "Gc",
             batch!(|_| black_box(&gc_cell).borrow().as_deref().copied()),

@@ -47,14 +47,16 @@
 //! loop of stores only grows the heap).
 //!
 //! The lock's raw side is the container each crate's users write by hand: `Arc<Mutex<Vec<Arc<_>>>>`
-//! for `Arc`, `RwLockArc` and `Epoch` (crossbeam-epoch has no pointer or lock of its own; the
+//! for `Arc`, `RwLockArc`, `Epoch` and `Hyaline` (crossbeam-epoch and seize have no pointer or
+//! lock of their own; the
 //! container is what is compared), `gc::Gc<GcCell<Vec<gc::Gc<_>>>>` for `Gc`,
 //! `dumpster::sync::Gc<Mutex<Vec<dumpster::sync::Gc<_>>>>` for `SyncGc` (dumpster traces a std
 //! `Mutex` itself), a leaked `Mutex<Vec<&'static _>>` for `Leak`. The optional slot's raw side:
-//! `ArcSwapOption`, `RwLock<Option<Arc<_>>>`, a nullable `crossbeam_epoch::Atomic`,
-//! `GcCell<Option<gc::Gc<_>>>`, `RwLock<Option<dumpster::sync::Gc<_>>>` and a nullable
-//! `AtomicPtr`. `option-store/Epoch` is left out: crossbeam-epoch has no pointer to clone into
-//! the slot, so its raw store allocates where ours clones (`cell-store/Epoch` measures that gap).
+//! `ArcSwapOption`, `RwLock<Option<Arc<_>>>`, a nullable `crossbeam_epoch::Atomic`, a nullable
+//! `AtomicPtr` read through a seize guard, `GcCell<Option<gc::Gc<_>>>`,
+//! `RwLock<Option<dumpster::sync::Gc<_>>>` and a nullable `AtomicPtr`. `option-store/Epoch` and
+//! `option-store/Hyaline` are left out: neither crate has a pointer to clone into the slot, so
+//! its raw store allocates where ours clones (`cell-store` measures that gap).
 
 mod cells;
 mod harness;

@@ -23,6 +23,14 @@ pub fn read(atomic: &AtomicPtr<u64>) -> u64 {
     unsafe { *current }
 }
 
+/// Enter a guard, load through it, read if not null: the optional slot's read.
+pub fn read_option(atomic: &AtomicPtr<u64>) -> Option<u64> {
+    let guard = SEIZE.enter();
+    let current = guard.protect(atomic, Ordering::Acquire);
+    // SAFETY: null or a live box; a value swapped out is reclaimed only after this guard drops.
+    unsafe { current.as_ref() }.copied()
+}
+
 /// Swap in a new box and retire the old one.
 pub fn swap(atomic: &AtomicPtr<u64>, value: u64) {
     let old = atomic.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);

@@ -235,6 +235,14 @@ fn idle_worker_strands_epoch_garbage_without_the_park_hook() {
 }
 
 #[test]
+fn idle_worker_strands_hyaline_garbage_without_the_park_hook() {
+    // The workload's last object sits in the idle worker's seize batch, which only a flush on
+    // that worker hands on.
+    assert_eq!(idle(StrategyName::of::<reclaimer::Hyaline>(), false), 1);
+    assert_eq!(idle(StrategyName::of::<reclaimer::Hyaline>(), true), 0);
+}
+
+#[test]
 fn idle_worker_sync_gc_strands_nothing_with_the_park_hook() {
     idle(StrategyName::of::<reclaimer::SyncGc>(), false);
     assert_eq!(idle(StrategyName::of::<reclaimer::SyncGc>(), true), 0);

@@ -378,7 +378,8 @@ fn log_distance(a: f64, b: f64) -> f64 {
     (a.max(1.0).ln() - b.max(1.0).ln()).abs()
 }
 
-const EPOCH: &str = "Epoch";
+/// The deferred-destruction strategies: refcounted, with the final free deferred.
+const DEFERRED: [&str; 2] = ["Epoch", "Hyaline"];
 
 fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
     let text = "Deferred destruction (epochs, RCU) is garbage collection by another name.";
@@ -387,7 +388,7 @@ fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
     let mut facts = Vec::new();
     for w in workloads.iter().filter(|w| w.name != "idle-worker") {
         for multi in [true, false] {
-            let (Some(e), Some(a)) = (w.row(EPOCH, multi), w.row(ARC, multi)) else {
+            let Some(a) = w.row(ARC, multi) else {
                 continue;
             };
             let collectors: Vec<&RowResults> = w
@@ -395,62 +396,73 @@ fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
                 .iter()
                 .filter(|r| r.is_multi() == multi && !r.park_hook && is_collector(&r.strategy))
                 .collect();
-            let mut against = Vec::new();
-            for g in collectors {
-                let (Some(el), Some(al), Some(gl)) = (
-                    e.summary.latency_p99_ns,
-                    a.summary.latency_p99_ns,
-                    g.summary.latency_p99_ns,
-                ) else {
+            for deferred in DEFERRED {
+                let Some(e) = w.row(deferred, multi) else {
                     continue;
                 };
-                let closer_to_gc =
-                    log_distance(el.median, gl.median) < log_distance(el.median, al.median);
-                if closer_to_gc {
-                    like_gc += 1;
-                } else {
-                    like_arc += 1;
+                let mut against = Vec::new();
+                for g in &collectors {
+                    let (Some(el), Some(al), Some(gl)) = (
+                        e.summary.latency_p99_ns,
+                        a.summary.latency_p99_ns,
+                        g.summary.latency_p99_ns,
+                    ) else {
+                        continue;
+                    };
+                    let closer_to_gc =
+                        log_distance(el.median, gl.median) < log_distance(el.median, al.median);
+                    if closer_to_gc {
+                        like_gc += 1;
+                    } else {
+                        like_arc += 1;
+                    }
+                    against.push(*g);
                 }
-                against.push(g);
-            }
-            if (w.name == "chat" || w.name == "pipeline") && !against.is_empty() {
-                let p99 = |r: &RowResults| {
-                    r.summary
-                        .latency_p99_ns
-                        .map_or_else(|| "-".into(), |l| units::ns(l.median))
-                };
-                let garbage = |r: &RowResults| {
-                    r.summary
-                        .garbage_peak
-                        .map_or_else(|| "-".into(), |g| units::count(g.median))
-                };
-                let others = |f: &dyn Fn(&RowResults) -> String| {
-                    against
-                        .iter()
-                        .map(|g| format!("{} {}", g.strategy, f(g)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                facts.push(format!(
-                    "{} {}: latency p99 Epoch {}, Arc {}, {}; garbage peak Epoch {}, Arc {}, {}",
-                    w.name,
-                    e.runtime_label(),
-                    p99(e),
-                    p99(a),
-                    others(&p99),
-                    garbage(e),
-                    garbage(a),
-                    others(&garbage)
-                ));
+                if (w.name == "chat" || w.name == "pipeline") && !against.is_empty() {
+                    let p99 = |r: &RowResults| {
+                        r.summary
+                            .latency_p99_ns
+                            .map_or_else(|| "-".into(), |l| units::ns(l.median))
+                    };
+                    let garbage = |r: &RowResults| {
+                        r.summary
+                            .garbage_peak
+                            .map_or_else(|| "-".into(), |g| units::count(g.median))
+                    };
+                    let others = |f: &dyn Fn(&RowResults) -> String| {
+                        against
+                            .iter()
+                            .map(|g| format!("{} {}", g.strategy, f(g)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    facts.push(format!(
+                        "{} {}: latency p99 {deferred} {}, Arc {}, {}; garbage peak {deferred} \
+                         {}, Arc {}, {}",
+                        w.name,
+                        e.runtime_label(),
+                        p99(e),
+                        p99(a),
+                        others(&p99),
+                        garbage(e),
+                        garbage(a),
+                        others(&garbage)
+                    ));
+                }
             }
         }
     }
-    // Cycles: does Epoch reclaim what Arc leaks?
+    // Cycles: does each deferred strategy reclaim what Arc leaks?
     let chat = workloads.iter().find(|w| w.name == "chat");
-    let epoch_leak = chat.and_then(|w| preferred(w, EPOCH)).and_then(leaked);
     let arc_leak = chat.and_then(|w| preferred(w, ARC)).and_then(leaked);
-    let cycles = match (epoch_leak, arc_leak) {
-        (Some(e), Some(a)) if a.median > 0.0 => Some(e.median == 0.0),
+    let deferred_leaks: Vec<(&str, Spread)> = DEFERRED
+        .iter()
+        .filter_map(|d| Some((*d, chat.and_then(|w| preferred(w, d)).and_then(leaked)?)))
+        .collect();
+    let cycles = match arc_leak {
+        Some(a) if a.median > 0.0 && !deferred_leaks.is_empty() => {
+            Some(deferred_leaks.iter().all(|(_, e)| e.median == 0.0))
+        }
         _ => None,
     };
     let total = like_gc + like_arc;
@@ -463,20 +475,23 @@ fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
         _ => Verdict::DoesNotHold,
     };
     let mut answer = format!(
-        "Epoch's reclamation latency p99 is closer (on a log scale) to a collector's than to \
-         Arc's in {like_gc} of {total} comparisons"
+        "the deferred strategies' ({}) reclamation latency p99 is closer (on a log scale) to a \
+         collector's than to Arc's in {like_gc} of {total} comparisons",
+        DEFERRED.join(", ")
     );
-    if let (Some(e), Some(a)) = (epoch_leak, arc_leak) {
-        answer.push_str(&format!(
-            "; on chat Epoch leaked {} where Arc leaked {}: {}",
-            units::count_range(&e),
-            units::count_range(&a),
-            if cycles == Some(true) {
-                "it reclaims cycles as a collector does"
-            } else {
-                "it defers frees but, unlike a collector, reclaims no cycles"
-            }
-        ));
+    if let Some(a) = arc_leak {
+        for (name, e) in &deferred_leaks {
+            answer.push_str(&format!(
+                "; on chat {name} leaked {} where Arc leaked {}: {}",
+                units::count_range(e),
+                units::count_range(&a),
+                if e.median == 0.0 && a.median > 0.0 {
+                    "it reclaims cycles as a collector does"
+                } else {
+                    "it defers frees but, unlike a collector, reclaims no cycles"
+                }
+            ));
+        }
     }
     if !facts.is_empty() {
         answer.push_str(&format!("; {}", facts.join("; ")));

@@ -7,6 +7,7 @@
 //! | [`Arc`] | `std::sync::Arc` | `arc_swap::ArcSwap` | `Mutex` | leak | yes | the default; acyclic data, or cycles broken with [`Weak`](crate::Weak) |
 //! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | `Mutex` | leak | yes | you want the obvious implementation (it is the test oracle) |
 //! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | `Mutex` | leak | yes | read-mostly cells: reads touch no refcount |
+//! | [`Hyaline`] | refcount, final free deferred through seize (Hyaline-1) | `AtomicPtr` read under a seize guard | `Mutex` | leak | yes | read-mostly cells, where a reader that stalls must hold back only what was retired while it reads |
 //! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
 //! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
 //! | [`Rc`] | `std::rc::Rc` | `RefCell<Rc<T>>` | `RefCell` | leak | **no** | acyclic data on one thread (`LocalSet`): no atomics at all |
@@ -33,6 +34,12 @@
 //! no thread can still be reading it. Cell reads pin the thread and touch no refcount. A flush
 //! policy bounds how long garbage waits; see the [`epoch`] module.
 //!
+//! ## `Hyaline`
+//! The same pointers as `Epoch`, with seize's Hyaline-1 collector behind them instead of an
+//! epoch: a batch of retired objects waits only for the threads that were inside a guard when
+//! it was handed on, and the last of them to leave frees it. A flush period bounds how
+//! long garbage waits ([`Hyaline::BOUND`], 63 operations); see the [`hyaline`] module.
+//!
 //! ## `Gc`
 //! A real tracing collector, confined to one thread: `Shared<Gc, T>` is `!Send`, so code that
 //! uses it runs on a current-thread runtime inside a `tokio::task::LocalSet`. Trying to
@@ -53,8 +60,8 @@
 //! The raw operations behind the wrappers live in a crate-private supertrait of [`Strategy`]:
 //! they carry safety contracts between this crate's wrappers and each backend that are not
 //! stable yet, so no code outside this crate can call or implement them, and changing them is
-//! not a breaking change. New strategies (hazard pointers, seize) fit the same trait and will be
-//! added here; `docs/design.md` has the checklist.
+//! not a breaking change. New strategies (hazard pointers) fit the same trait and will be added
+//! here; `docs/design.md` has the checklist.
 //!
 //! # Every strategy, once
 //!
@@ -251,7 +258,8 @@ pub trait Strategy:
     ///
     /// A no-op where nothing is ever pending (`Arc`, `RwLockArc`, `Leak`). For `Gc` it runs a
     /// full collection of this thread's heap; for `SyncGc` a dumpster collection; for `Epoch`
-    /// it flushes and advances the epoch until this thread's garbage is freed.
+    /// it flushes and advances the epoch until this thread's garbage is freed; for `Hyaline` it
+    /// flushes until every object this thread retired has been dropped.
     fn collect();
 
     /// The hook for a worker thread about to go idle: hands on what this thread holds that no
@@ -261,10 +269,12 @@ pub trait Strategy:
     ///
     /// A no-op where nothing can strand on an idle thread (`Arc`, `RwLockArc`, `Gc`, `Leak`).
     /// `Epoch` hands the thread's deferred garbage to the global queue ([`Epoch::flush`]);
+    /// `Hyaline` hands its seize batch on ([`Hyaline::flush`]);
     /// `SyncGc` runs a dumpster collection, which is the only way to deliver the thread's
     /// buffer of cycle candidates.
     ///
     /// [`Epoch::flush`]: crate::Epoch::flush
+    /// [`Hyaline::flush`]: crate::Hyaline::flush
     fn on_park();
 }
 

@@ -9,12 +9,12 @@
 //! weak edge for the refcounting strategies) and drops them all; it then hands on what the
 //! strategy's policies left (the park hook's work, so the outcome does not depend on where the
 //! policies happened to stop) and drops one last lone object; then it ends, and its worker
-//! parks. Without the hook, `Epoch` strands exactly that last object. Once the runner's park watch has seen that worker park, the runtime's main thread
+//! parks. Without the hook, `Epoch` and `Hyaline` strand exactly that last object. Once the runner's park watch has seen that worker park, the runtime's main thread
 //! keeps working: `busy_ops` handle operations on a cell of its own, then a `collect()`. What
 //! is still in flight then is *stranded* ([`Stats::stranded`]): garbage only the idle worker
 //! could hand on. Run it with and without the park hook ([`Options::park_hook`]) to see what
-//! the hook bounds: `Epoch` strands what sits in the worker's unflushed bag, `SyncGc` the
-//! cycles in the worker's candidate buffer.
+//! the hook bounds: `Epoch` strands what sits in the worker's unflushed bag, `Hyaline` what sits
+//! in its seize batch, `SyncGc` the cycles in the worker's candidate buffer.
 //!
 //! **Releases** every object when the task has dropped them all (one generation). Nothing is
 //! left on cycles.

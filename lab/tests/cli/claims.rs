@@ -154,17 +154,23 @@ fn deferred_is_gc(run: &Run<'_>) -> &'static str {
             continue;
         }
         for multi in [true, false] {
-            let e = row(w, "Epoch", multi).and_then(|r| spread(r, "latency_p99_ns"));
-            let a = row(w, "Arc", multi).and_then(|r| spread(r, "latency_p99_ns"));
-            let (Some(e), Some(a)) = (e, a) else { continue };
-            for g in rows(w).filter(|r| {
-                is_multi(r) == multi
-                    && r["park_hook"] == false
-                    && run.collector(r["strategy"].as_str().unwrap())
-            }) {
-                if let Some(g) = spread(g, "latency_p99_ns") {
-                    total += 1;
-                    like_gc += i32::from(distance(e.0, g.0) < distance(e.0, a.0));
+            let Some(a) = row(w, "Arc", multi).and_then(|r| spread(r, "latency_p99_ns")) else {
+                continue;
+            };
+            for deferred in ["Epoch", "Hyaline"] {
+                let Some(e) = row(w, deferred, multi).and_then(|r| spread(r, "latency_p99_ns"))
+                else {
+                    continue;
+                };
+                for g in rows(w).filter(|r| {
+                    is_multi(r) == multi
+                        && r["park_hook"] == false
+                        && run.collector(r["strategy"].as_str().unwrap())
+                }) {
+                    if let Some(g) = spread(g, "latency_p99_ns") {
+                        total += 1;
+                        like_gc += i32::from(distance(e.0, g.0) < distance(e.0, a.0));
+                    }
                 }
             }
         }
@@ -174,8 +180,9 @@ fn deferred_is_gc(run: &Run<'_>) -> &'static str {
         chat.and_then(|w| preferred(w, s))
             .and_then(|r| spread(r, "leaked"))
     };
-    let cycles = match (leak("Epoch"), leak("Arc")) {
-        (Some(e), Some(a)) if a.0 > 0.0 => Some(e.0 == 0.0),
+    let deferred: Vec<_> = ["Epoch", "Hyaline"].into_iter().filter_map(leak).collect();
+    let cycles = match leak("Arc") {
+        Some(a) if a.0 > 0.0 && !deferred.is_empty() => Some(deferred.iter().all(|e| e.0 == 0.0)),
         _ => None,
     };
     let timing = total > 0 && 2 * like_gc > total;

@@ -42,8 +42,10 @@ impl Local {
         }
     }
 
-    /// The entries in this thread's batch, and forgets them: the caller flushes.
+    /// The entries in this thread's batch, and forgets them: the caller flushes. A flush, even
+    /// of an empty batch, starts a new period, as the check at a period's end does.
     pub(super) fn take_entries(&self) -> u32 {
+        self.countdown.set(Hyaline::PERIOD);
         self.entries.replace(0)
     }
 

@@ -13,8 +13,9 @@
 //! seize appends it to the reservation list of every thread that is inside a guard at that
 //! moment and counts them; each decrements the count when it leaves its guard, and the last one
 //! drops the batch's values. A batch handed on while no thread is inside a guard is dropped at
-//! once. There is no global epoch: a thread outside a guard never delays anything, and a batch
-//! waits only for the threads that were reading when it was handed on. A thread that stays
+//! once. There is no global epoch: a batch waits only for the threads that were reading when it
+//! was handed on, and the last of them to leave frees it, where under `Epoch` garbage waits until
+//! some thread finds the epoch two advances past it. A thread that stays
 //! inside a guard (a long [`read`](crate::Cell::read) closure) still holds every batch handed
 //! on while it is there. seize implements Hyaline-1, not the robust Hyaline-1S: there are no
 //! birth eras, so a stalled reader is not bounded.
