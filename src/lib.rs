@@ -132,12 +132,17 @@ pub mod docs;
 #[cfg(feature = "metrics")]
 pub mod leaks;
 mod lock;
-#[cfg(feature = "epoch")]
+#[cfg(any(feature = "epoch", feature = "hyaline", feature = "hazard"))]
 mod loom;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 mod option_cell;
-#[cfg(any(feature = "epoch", feature = "metrics"))]
+#[cfg(any(
+    feature = "epoch",
+    feature = "hyaline",
+    feature = "hazard",
+    feature = "metrics"
+))]
 mod padded;
 #[cfg(feature = "metrics")]
 mod sharded;

@@ -6,6 +6,9 @@
 //! counters, the flush policy) stay std atomics even under loom: no memory is reached through
 //! them, and loom runs a model's threads on one OS thread, so they stay exact.
 
+// `yield_now` and `local_key!` serve `Epoch` alone; the deferred strategies use the atomics.
+#![cfg_attr(not(feature = "epoch"), allow(unused_imports, unused_macros))]
+
 #[cfg(not(reclaimer_loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicUsize};
 #[cfg(not(reclaimer_loom))]

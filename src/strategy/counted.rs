@@ -10,19 +10,20 @@ use crate::loom::{fence, AtomicUsize};
 
 /// An object: the counts, a header of the strategy's own (`()` for `Epoch`) and the value, in
 /// one allocation.
-pub(in crate::strategy) struct Inner<T, H = ()> {
+pub(crate) struct Inner<T, H = ()> {
     /// Strong references: pointers and cells.
-    pub(in crate::strategy) strong: AtomicUsize,
+    pub(crate) strong: AtomicUsize,
     /// Weak references, plus one held by all the strong ones together and released by the
     /// deferred drop.
-    pub(in crate::strategy) weak: AtomicUsize,
-    /// What the strategy's retire path records (`Hyaline`: whose garbage it is).
-    pub(in crate::strategy) header: H,
-    pub(in crate::strategy) value: ManuallyDrop<T>,
+    pub(crate) weak: AtomicUsize,
+    /// What the strategy's retire path records (`Hyaline`, `Hazard`: whose garbage it is).
+    #[cfg_attr(not(any(feature = "hyaline", feature = "hazard")), allow(dead_code))]
+    pub(crate) header: H,
+    pub(crate) value: ManuallyDrop<T>,
 }
 
 /// Above this a count could overflow; abort as `std::sync::Arc` does.
-pub(in crate::strategy) const MAX_REFCOUNT: usize = isize::MAX as usize;
+pub(crate) const MAX_REFCOUNT: usize = isize::MAX as usize;
 
 /// The strong count of the object at `ptr`, borrowed without borrowing the value.
 ///
@@ -31,7 +32,7 @@ pub(in crate::strategy) const MAX_REFCOUNT: usize = isize::MAX as usize;
 /// The allocation at `ptr` must be live for `'a`: the caller holds a strong or weak reference,
 /// or reached it from a cell while pinned.
 #[inline]
-pub(in crate::strategy) unsafe fn strong<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
+pub(crate) unsafe fn strong<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
     // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
     unsafe { &(*ptr.as_ptr()).strong }
 }
@@ -42,7 +43,7 @@ pub(in crate::strategy) unsafe fn strong<'a, T, H>(ptr: NonNull<Inner<T, H>>) ->
 ///
 /// As for [`strong`].
 #[inline]
-pub(in crate::strategy) unsafe fn weak<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
+pub(crate) unsafe fn weak<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &'a AtomicUsize {
     // SAFETY: the caller guarantees the allocation is live; this borrows only the count field.
     unsafe { &(*ptr.as_ptr()).weak }
 }
@@ -53,7 +54,7 @@ pub(in crate::strategy) unsafe fn weak<'a, T, H>(ptr: NonNull<Inner<T, H>>) -> &
 ///
 /// As for [`strong`].
 #[inline]
-pub(in crate::strategy) unsafe fn try_acquire_strong<T, H>(ptr: NonNull<Inner<T, H>>) -> bool {
+pub(crate) unsafe fn try_acquire_strong<T, H>(ptr: NonNull<Inner<T, H>>) -> bool {
     // SAFETY: the caller's guarantee.
     let strong = unsafe { strong(ptr) };
     // Acquire, here and on CAS failure: a zero count synchronises with the Release decrements
@@ -84,7 +85,7 @@ pub(in crate::strategy) unsafe fn try_acquire_strong<T, H>(ptr: NonNull<Inner<T,
 ///
 /// The caller owns a weak reference to `ptr` (or the strong group's implicit one) and gives it
 /// up: it must not use `ptr` afterwards.
-pub(in crate::strategy) unsafe fn release_weak<T, H>(ptr: NonNull<Inner<T, H>>) {
+pub(crate) unsafe fn release_weak<T, H>(ptr: NonNull<Inner<T, H>>) {
     // SAFETY: we hold a weak reference, so the allocation is live.
     let count = unsafe { weak(ptr) };
     // A count of 1 is ours alone: the implicit weak is gone with the last strong reference
@@ -115,7 +116,7 @@ pub(in crate::strategy) unsafe fn release_weak<T, H>(ptr: NonNull<Inner<T, H>>) 
 ///
 /// `ptr` is a retired `Inner<T, H>`: its strong count reached zero, and no thread can still read
 /// its value. Called once per object.
-pub(in crate::strategy) unsafe fn finish<T, H>(ptr: NonNull<()>) {
+pub(crate) unsafe fn finish<T, H>(ptr: NonNull<()>) {
     /// Releases the implicit weak reference when dropped.
     struct ReleaseWeak<T, H>(NonNull<Inner<T, H>>);
     impl<T, H> Drop for ReleaseWeak<T, H> {

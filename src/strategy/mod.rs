@@ -92,8 +92,10 @@ pub mod sync_gc;
 #[cfg(feature = "unsync-gc")]
 pub mod unsync_gc;
 
-#[cfg(any(feature = "epoch", feature = "hyaline"))]
+#[cfg(any(feature = "epoch", feature = "hyaline", feature = "hazard"))]
 mod counted;
+#[cfg(any(feature = "hyaline", feature = "hazard"))]
+mod deferred;
 #[cfg(any(
     feature = "arc",
     feature = "rw-lock-arc",
@@ -172,6 +174,8 @@ use strong_back_edge_ops;
 
 #[cfg(any(
     feature = "epoch",
+    feature = "hyaline",
+    feature = "hazard",
     feature = "gc",
     feature = "sync-gc",
     feature = "unsync-gc"

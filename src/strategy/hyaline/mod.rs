@@ -74,21 +74,21 @@
 //!
 //! # Design notes
 //! - One process-wide seize `Collector`, built on first use.
-//! - The object and its count operations are `Epoch`'s (`src/strategy/counted.rs`); only the
-//!   retire path differs.
+//! - The object and its count operations are `Epoch`'s (`src/strategy/counted.rs`); the
+//!   pointer, the cells, the garbage counts and the orphans are shared with `Hazard`
+//!   (`src/strategy/deferred/`); this module is only seize's side (`domain.rs`).
 //! - The operation count is a countdown in a thread-local with no destructor, so a read costs a
 //!   guard (seize's enter and leave) and a decrement.
 
-mod counts;
-mod local;
-mod pointer;
-mod retire;
+mod domain;
 
-use std::sync::atomic::Ordering;
-
-use self::local::LOCAL;
-use self::retire::{adopt_orphans, flush_batch, HAS_ORPHANS};
+use self::domain::{adopt_orphans, flush_batch};
+use super::deferred::pointer::{
+    deferred_backend, present, DeferredPtr, DeferredSlot, DeferredWeak,
+};
+use super::deferred::Domain;
 use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
+use crate::trace::{Trace, Visitor};
 
 /// The `Hyaline` strategy: reference-counted pointers freed through seize, cells read under a
 /// seize guard. See the [module docs](self).
@@ -96,6 +96,7 @@ use super::{strategy_marker, BackEdge, Strategy, ThreadSafe};
 pub struct Hyaline;
 
 strategy_marker!(Hyaline);
+deferred_backend!(Hyaline);
 
 impl Hyaline {
     /// seize's batch size: a batch of this many retired objects is handed on by itself.
@@ -117,7 +118,7 @@ impl Hyaline {
 
     /// Objects retired but not yet dropped, over all threads: the garbage in flight.
     pub fn pending() -> usize {
-        counts::pending()
+        Hyaline::state().registry.pending()
     }
 }
 
@@ -130,19 +131,7 @@ impl Strategy for Hyaline {
     const BACK_EDGE: BackEdge = BackEdge::Weak;
 
     fn collect() {
-        loop {
-            Hyaline::flush();
-            let (may_wait, own) = LOCAL.with(|local| (local.may_wait(), local.own_if_any()));
-            let mine = own.map_or(0, |origin| origin.pending());
-            // Relaxed: a hint; the next round's flush adopts what it missed.
-            if !may_wait || (mine == 0 && !HAS_ORPHANS.load(Ordering::Relaxed)) {
-                break;
-            }
-            // A batch of this thread's garbage waits for a reader on another thread to leave
-            // its guard, or its drop runs elsewhere now.
-            std::thread::yield_now();
-        }
-        super::hostile::rethrow();
+        super::deferred::collect::<Hyaline>(Hyaline::flush);
     }
 
     #[inline]
@@ -151,9 +140,10 @@ impl Strategy for Hyaline {
     }
 }
 
-// SAFETY: for `T: Send + Sync`, `HyalinePtr<T>` and `HyalineWeak<T>` are `Send + Sync` (impls
-// in `pointer.rs`), and `HyalineSlot<T>` is an `AtomicPtr<Inner<T>>` owning one strong
-// reference, which is `Send + Sync` when `Inner<T>` is (atomic counts and a `T`); the lock, a
-// `Mutex<T>`, is `Send + Sync` when `T: Send`. The raw operations use only atomics and seize's
-// thread-safe collector; the deferred drop may run on any thread, which `T: Send` allows.
+// SAFETY: for `T: Send + Sync`, `DeferredPtr<Hyaline, T>` and `DeferredWeak<Hyaline, T>` are
+// `Send + Sync` (impls in `deferred/pointer.rs`), and `DeferredSlot<Hyaline, T>` is an
+// `AtomicPtr` owning one strong reference, which is `Send + Sync` when the object is (atomic
+// counts, an atomic header and a `T`); the lock, a `Mutex<T>`, is `Send + Sync` when `T: Send`.
+// The raw operations use only atomics and seize's thread-safe collector; the deferred drop may
+// run on any thread, which `T: Send` allows.
 unsafe impl ThreadSafe for Hyaline {}

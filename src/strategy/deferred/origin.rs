@@ -1,5 +1,4 @@
-//! The garbage counts behind [`Hyaline::pending`](super::Hyaline::pending) and `collect()`'s
-//! wait: each retired object records in its header the [`Origin`] it counts against, and its
+//! The garbage counts behind each deferred strategy's `pending()` and `collect()`'s wait: each retired object records in its header the [`Origin`] it counts against, and its
 //! deferred drop adds to that origin's freed counts, on whichever thread it runs.
 //!
 //! A thread's origin is the one it retires into; an object retired by another object's deferred
@@ -12,7 +11,8 @@
 //! Origins are never freed: a thread gives its origin back when it exits and the next thread
 //! to need one takes it, counts and all, so a header always names a live origin and the
 //! registry grows only to the most threads alive at once. What a thread retires after giving
-//! its origin back counts against [`SHARED`], whose every write is a read-modify-write.
+//! its origin back counts against the registry's shared origin, whose every write is a
+//! read-modify-write.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -29,17 +29,18 @@ struct Others {
 
 /// One thread's garbage counts. Every count only grows, so a change in the freed counts is
 /// progress.
-pub(super) struct Origin {
-    /// Objects retired by the holder: written by the holder alone (except in [`SHARED`]).
+pub(crate) struct Origin {
+    /// Objects retired by the holder: written by the holder alone (except in a shared origin).
     retired_here: AtomicUsize,
     /// Deferred drops of this origin's objects run on the holder's thread: written by the holder
-    /// alone (except in [`SHARED`]).
+    /// alone (except in a shared origin).
     freed_here: AtomicUsize,
     /// The counts other threads write, on a cache line of their own.
     others: Padded<Others>,
     /// Whether a live thread holds this origin.
     taken: AtomicBool,
-    /// Whether several threads may write the holder's counts at once ([`SHARED`] only).
+    /// Whether several threads may write the holder's counts at once (a registry's shared
+    /// origin only).
     shared: bool,
 }
 
@@ -59,14 +60,14 @@ impl Origin {
 
     /// Counts one more object retired by this origin's holder, the caller.
     #[inline]
-    pub(super) fn count_retired_here(&self) {
+    pub(crate) fn count_retired_here(&self) {
         // Relaxed: `pending` orders its loads through the freed counts, whose Release adds
         // come after this (an object's drop runs after its retirement).
         add(&self.retired_here, self.shared, Ordering::Relaxed);
     }
 
     /// Counts one more object retired against this origin by a deferred drop, on any thread.
-    pub(super) fn count_orphan(&self) {
+    pub(crate) fn count_orphan(&self) {
         // Relaxed: as in `count_retired_here`.
         self.others.0.retired.fetch_add(1, Ordering::Relaxed);
     }
@@ -74,7 +75,7 @@ impl Origin {
     /// Counts one deferred drop of this origin's objects as run; `here` when the caller holds
     /// this origin.
     #[inline]
-    pub(super) fn count_freed(&self, here: bool) {
+    pub(crate) fn count_freed(&self, here: bool) {
         // Release pairs with the Acquire loads in `pending`: the drop, and the retirements it
         // made (counted before it finished), come before any sum that counts it.
         if here {
@@ -85,7 +86,7 @@ impl Origin {
     }
 
     /// Objects retired against this origin and not yet dropped.
-    pub(super) fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         // Acquire pairs with `count_freed`: every drop counted was retired, and counted, before
         // it, so the Relaxed loads of the retired counts that follow see those retirements.
         let freed = self
@@ -123,42 +124,58 @@ fn non_negative(difference: usize) -> usize {
     }
 }
 
-/// The origin of threads that gave theirs back (a thread whose locals are being destroyed):
-/// every write to it is a read-modify-write.
-pub(super) static SHARED: Origin = Origin::new(true, true);
+/// Every origin of one strategy, and the one its threads use once they gave theirs back.
+pub(crate) struct Registry {
+    /// The origin of threads that gave theirs back (a thread whose locals are being destroyed):
+    /// every write to it is a read-modify-write.
+    shared: Origin,
+    /// Every other origin, each leaked: a header may name one after its thread exits.
+    all: Mutex<Vec<&'static Padded<Origin>>>,
+}
 
-/// Every origin but [`SHARED`], each leaked: a header may name one after its thread exits.
-static ALL: Mutex<Vec<&'static Padded<Origin>>> = Mutex::new(Vec::new());
-
-/// Takes a free origin, or makes one.
-pub(super) fn take() -> &'static Origin {
-    let mut all = ALL.lock().unwrap_or_else(PoisonError::into_inner);
-    for origin in all.iter() {
-        // Relaxed: the lock orders the hand-over, and with it the previous holder's plain adds
-        // before this thread's.
-        if !origin.0.taken.swap(true, Ordering::Relaxed) {
-            return &origin.0;
+impl Registry {
+    pub(crate) const fn new() -> Self {
+        Registry {
+            shared: Origin::new(true, true),
+            all: Mutex::new(Vec::new()),
         }
     }
-    let origin: &'static Padded<Origin> = Box::leak(Box::new(Padded(Origin::new(true, false))));
-    all.push(origin);
-    &origin.0
-}
 
-/// Gives an origin back for the next thread; its pending garbage goes with it.
-pub(super) fn give_back(origin: &'static Origin) {
-    let _all = ALL.lock().unwrap_or_else(PoisonError::into_inner);
-    // Relaxed: under the lock, as in `take`.
-    origin.taken.store(false, Ordering::Relaxed);
-}
+    /// The origin every write to which is a read-modify-write.
+    pub(crate) fn shared(&'static self) -> &'static Origin {
+        &self.shared
+    }
 
-/// Objects retired and not yet dropped, over every origin.
-pub(super) fn pending() -> usize {
-    let all = ALL.lock().unwrap_or_else(PoisonError::into_inner);
-    let total = all
-        .iter()
-        .map(|origin| &origin.0)
-        .chain(std::iter::once(&SHARED))
-        .fold(0usize, |sum, origin| sum.wrapping_add(origin.pending()));
-    non_negative(total)
+    /// Takes a free origin, or makes one.
+    pub(crate) fn take(&self) -> &'static Origin {
+        let mut all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
+        for origin in all.iter() {
+            // Relaxed: the lock orders the hand-over, and with it the previous holder's plain
+            // adds before this thread's.
+            if !origin.0.taken.swap(true, Ordering::Relaxed) {
+                return &origin.0;
+            }
+        }
+        let origin: &'static Padded<Origin> = Box::leak(Box::new(Padded(Origin::new(true, false))));
+        all.push(origin);
+        &origin.0
+    }
+
+    /// Gives an origin back for the next thread; its pending garbage goes with it.
+    pub(crate) fn give_back(&self, origin: &'static Origin) {
+        let _all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
+        // Relaxed: under the lock, as in `take`.
+        origin.taken.store(false, Ordering::Relaxed);
+    }
+
+    /// Objects retired and not yet dropped, over every origin.
+    pub(crate) fn pending(&self) -> usize {
+        let all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
+        let total = all
+            .iter()
+            .map(|origin| &origin.0)
+            .chain(std::iter::once(&self.shared))
+            .fold(0usize, |sum, origin| sum.wrapping_add(origin.pending()));
+        non_negative(total)
+    }
 }
