@@ -9,6 +9,7 @@ const CRATES: &[(&str, &str)] = &[
     ("arc-swap", "RECLAIMER_VERSION_ARC_SWAP"),
     ("crossbeam-epoch", "RECLAIMER_VERSION_CROSSBEAM_EPOCH"),
     ("seize", "RECLAIMER_VERSION_SEIZE"),
+    ("haphazard", "RECLAIMER_VERSION_HAPHAZARD"),
     ("gc", "RECLAIMER_VERSION_GC"),
     ("dumpster", "RECLAIMER_VERSION_DUMPSTER"),
     ("tokio", "RECLAIMER_VERSION_TOKIO"),

@@ -32,7 +32,9 @@
 //! `crossbeam_epoch::Atomic` read under a pin, stored by `swap` and `defer_destroy`, updated by
 //! `compare_exchange`; it has no owning pointer, so no `load`), `raw-seize` (an `AtomicPtr`
 //! read through a seize guard, stored by `swap` and `Collector::retire`, what `Hyaline` wraps;
-//! no `load` either), `raw-gc-cell`
+//! no `load` either), `raw-haphazard` (a `haphazard::AtomicPtr` loaded through a hazard pointer
+//! kept per thread, stored by `swap` and `retire`, what `Hazard` wraps; no `load`),
+//! `raw-gc-cell`
 //! (`gc::GcCell<gc::Gc<_>>`, what `Gc` wraps), `raw-rc-ref-cell` (`RefCell<std::rc::Rc<_>>`,
 //! what `Rc` wraps) and `raw-dumpster-unsync-ref-cell` (`RefCell<dumpster::unsync::Gc<_>>`,
 //! what `UnsyncGc` wraps).
@@ -308,6 +310,78 @@ impl Subject for SeizeAtomic {
     }
 }
 
+/// A `haphazard::AtomicPtr` loaded through a hazard pointer of this thread's, stored by `swap` and
+/// `retire`, updated by `compare_exchange` (what `Hazard` wraps); no owning pointer, so no
+/// `load`.
+struct HazardAtomic(haphazard::AtomicPtr<u64>);
+
+std::thread_local! {
+    /// The bench thread's hazard pointer, reused by every read as `Hazard` reuses its spares.
+    static HAZARD: std::cell::RefCell<haphazard::HazardPointer<'static>> =
+        std::cell::RefCell::new(haphazard::HazardPointer::new());
+}
+
+impl Drop for HazardAtomic {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no thread can load the pointer any more, so its last value is
+        // freed at once; every earlier one was retired by the swap that replaced it.
+        drop(unsafe { Box::from_raw(*self.0.as_std_mut().get_mut()) });
+    }
+}
+
+impl Subject for HazardAtomic {
+    const LOADS: bool = false;
+    fn make() -> Self {
+        HazardAtomic(haphazard::AtomicPtr::from(Box::new(0)))
+    }
+    fn read(&self) -> u64 {
+        HAZARD.with(|hazard| {
+            let mut hazard = hazard.borrow_mut();
+            let value = self.0.safe_load(&mut hazard).copied().unwrap_or(0);
+            hazard.reset_protection();
+            value
+        })
+    }
+    fn load(&self) -> impl Sized {
+        unreachable!("haphazard has no owning pointer (`LOADS` is false)")
+    }
+    fn store(&self, value: u64) {
+        if let Some(old) = self.0.swap(Box::new(value)) {
+            // SAFETY: `old` left the pointer and is retired once, here.
+            unsafe { old.retire() };
+        }
+    }
+    fn rcu(&self) {
+        HAZARD.with(|hazard| {
+            let mut hazard = hazard.borrow_mut();
+            loop {
+                // SAFETY: every pointer stored is a box retired only through the global domain.
+                let Some((current, _)) = hazard.protect_ptr(unsafe { self.0.as_std() }) else {
+                    return;
+                };
+                let current = current.as_ptr();
+                // SAFETY: protected by the hazard pointer.
+                let new = Box::into_raw(Box::new(unsafe { *current } + 1));
+                // SAFETY: `new` is a box, retired only through the global domain.
+                match unsafe { self.0.compare_exchange_ptr(current, new) } {
+                    Ok(old) => {
+                        hazard.reset_protection();
+                        if let Some(old) = old {
+                            // SAFETY: `old` left the pointer and is retired once, here.
+                            unsafe { old.retire() };
+                        }
+                        return;
+                    }
+                    Err(_) => {
+                        // SAFETY: `new` was never shared.
+                        drop(unsafe { Box::from_raw(new) });
+                    }
+                }
+            }
+        })
+    }
+}
+
 /// `Subject` for a `RefCell` holding a single-thread pointer: what `Rc` and `UnsyncGc` wrap.
 macro_rules! ref_cell_subject {
     ($($ptr:ty),*) => {$(
@@ -467,6 +541,7 @@ fn cells(c: &mut Criterion) {
             contended::<RwLock<std::sync::Arc<u64>>>(&mut group, "raw-rwlock-arc", op, noise);
             contended::<EpochAtomic>(&mut group, "raw-crossbeam-epoch", op, noise);
             contended::<SeizeAtomic>(&mut group, "raw-seize", op, noise);
+            contended::<HazardAtomic>(&mut group, "raw-haphazard", op, noise);
             if noise == Noise::Nothing {
                 uncontended::<gc::GcCell<gc::Gc<u64>>>(&mut group, "raw-gc-cell", op);
                 type RcCell = std::cell::RefCell<std::rc::Rc<u64>>;

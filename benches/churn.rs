@@ -22,11 +22,12 @@
 //! idiomatic container of each crate: `Arc<Node>` with `Mutex<Vec<Arc<Node>>>` (for `Arc` and
 //! `RwLockArc`), the same with every release of an `Arc` deferred through crossbeam-epoch (for
 //! `Epoch`: crossbeam-epoch has no shared pointer of its own, and this is how one is written by
-//! hand), the same retired through seize (for `Hyaline`), `gc::Gc<Node>`
+//! hand), the same retired through seize (for `Hyaline`) and through haphazard's global domain
+//! (for `Hazard`), `gc::Gc<Node>`
 //! with `GcCell<Vec<gc::Gc<Node>>>`, `dumpster::sync::Gc<Node>` with `Mutex<Vec<..>>`, and
 //! leaked `&'static Node`s with `Mutex<Vec<&'static Node>>`.
 //!
-//! `churn/Epoch-vs-Arc` and `churn/Hyaline-vs-Arc` have no target: each is the strategy against
+//! `churn/Epoch-vs-Arc`, `churn/Hyaline-vs-Arc` and `churn/Hazard-vs-Arc` have no target: each is the strategy against
 //! plain `Arc`, the price of deferred destruction itself (a pin or guard and a retirement for
 //! each node freed).
 //!
@@ -301,6 +302,78 @@ mutex_graph!(
     }
 );
 
+/// A std `Arc` whose every release is retired into haphazard's global domain: [`DeferredArc`]
+/// written for hazard pointers, the raw side of `Hazard`.
+struct HazardArc(ManuallyDrop<std::sync::Arc<HazardNode>>);
+
+/// An `Arc` as haphazard's pointer type: its deleter releases the reference.
+struct HazardRelease(std::sync::Arc<HazardNode>);
+
+impl std::ops::Deref for HazardRelease {
+    type Target = HazardNode;
+    fn deref(&self) -> &HazardNode {
+        &self.0
+    }
+}
+
+// SAFETY: `into_raw` and `from_raw` round-trip one strong reference, which keeps the node valid
+// as `&HazardNode` until the rebuilt `Arc` drops.
+unsafe impl haphazard::raw::Pointer<HazardNode> for HazardRelease {
+    fn into_raw(self) -> *mut HazardNode {
+        std::sync::Arc::into_raw(self.0).cast_mut()
+    }
+    unsafe fn from_raw(ptr: *mut HazardNode) -> Self {
+        DEFERRED.set(DEFERRED.get() - 1);
+        // SAFETY: `ptr` came from `into_raw` and is passed back once.
+        HazardRelease(unsafe { std::sync::Arc::from_raw(ptr) })
+    }
+}
+
+impl Clone for HazardArc {
+    fn clone(&self) -> Self {
+        HazardArc(ManuallyDrop::new(std::sync::Arc::clone(&self.0)))
+    }
+}
+
+impl Drop for HazardArc {
+    fn drop(&mut self) {
+        use haphazard::raw::Pointer;
+        // SAFETY: taken once, here; the field is not used again.
+        let arc = unsafe { ManuallyDrop::take(&mut self.0) };
+        DEFERRED.set(DEFERRED.get() + 1);
+        let ptr = HazardRelease(arc).into_raw();
+        // SAFETY: the pointer owns one strong reference, reachable from nowhere else, released
+        // by the deleter once.
+        unsafe { haphazard::Domain::global().retire_ptr::<HazardNode, HazardRelease>(ptr) };
+    }
+}
+
+impl std::ops::Deref for HazardArc {
+    type Target = HazardNode;
+    fn deref(&self) -> &HazardNode {
+        &self.0
+    }
+}
+
+/// A node of [`HazardArc`]s with a `Mutex` of edges.
+struct HazardNode {
+    edges: Mutex<Vec<HazardArc>>,
+}
+
+mutex_graph!(
+    RawHazardArc,
+    HazardNode,
+    HazardArc,
+    |node| HazardArc(ManuallyDrop::new(std::sync::Arc::new(node))),
+    {
+        // With no hazard pointer set, each scan frees every retired node; a release retired by
+        // a freed node's drop waits for the next one.
+        while DEFERRED.get() > 0 {
+            haphazard::Domain::global().eager_reclaim();
+        }
+    }
+);
+
 /// rust-gc's `Gc` with a `GcCell` of edges.
 struct GcNode {
     edges: gc::GcCell<Vec<gc::Gc<GcNode>>>,
@@ -419,6 +492,18 @@ fn pairs() -> Vec<Pair> {
             target: None,
             raw: run::<RawArc>,
             wrapped: run::<Wrapped<reclaimer::Hyaline>>,
+        },
+        Pair {
+            name: "churn/Hazard",
+            target: Some(TARGET),
+            raw: run::<RawHazardArc>,
+            wrapped: run::<Wrapped<reclaimer::Hazard>>,
+        },
+        Pair {
+            name: "churn/Hazard-vs-Arc",
+            target: None,
+            raw: run::<RawArc>,
+            wrapped: run::<Wrapped<reclaimer::Hazard>>,
         },
         Pair {
             name: "churn/Gc",

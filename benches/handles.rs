@@ -23,7 +23,8 @@
 //! through it (crossbeam-epoch has no owning pointer, so this is its way to reach a shared
 //! value, and what an `Epoch` cell read pays; `Epoch`'s own deref is a plain load), and
 //! `raw-seize`: enter a seize guard, load an `AtomicPtr` through it and read (the same for
-//! `Hyaline`).
+//! `Hyaline`), and `raw-haphazard`: protect a `haphazard::AtomicPtr` with a hazard pointer,
+//! read and clear it (the same for `Hazard`).
 //!
 //! The ratios with targets are in `benches/overhead.rs`; this file is for the HTML report
 //! (`target/criterion/report/index.html`), where every group shows all of its ids side by side.
@@ -179,6 +180,23 @@ fn seize_deref(group: &mut Group<'_>) {
     drop(unsafe { Box::from_raw(atomic.into_inner()) });
 }
 
+/// Protect a `haphazard::AtomicPtr` with a hazard pointer, read, and clear the protection: what
+/// a `Hazard` cell read pays.
+fn haphazard_deref(group: &mut Group<'_>) {
+    let atomic = haphazard::AtomicPtr::from(Box::new(1u64));
+    let mut hazard = haphazard::HazardPointer::new();
+    group.bench_function("raw-haphazard", |t| {
+        t.iter(|| {
+            let value = black_box(&atomic).safe_load(&mut hazard).copied();
+            hazard.reset_protection();
+            value
+        })
+    });
+    drop(hazard);
+    // SAFETY: the benches are done; no hazard pointer protects the value any more.
+    unsafe { atomic.retire() };
+}
+
 fn handles(c: &mut Criterion) {
     for op in Op::ALL {
         let mut group = c.benchmark_group(format!("handles/{}", op.name()));
@@ -194,6 +212,7 @@ fn handles(c: &mut Criterion) {
         if matches!(op, Op::Deref) {
             crossbeam_epoch_deref(&mut group);
             seize_deref(&mut group);
+            haphazard_deref(&mut group);
         }
         group.finish();
     }

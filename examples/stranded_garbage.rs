@@ -18,6 +18,8 @@
 //! - `Hyaline` strands what sits in the worker's seize batch: a batch is handed on when it holds
 //!   32 objects or at the end of a 64-operation period, so what came after the last of those
 //!   waits; the hook flushes the batch as the worker parks.
+//! - `Hazard` strands nothing: what the worker retired waits in haphazard's shared domain, which
+//!   the main thread's `collect()` scans.
 //! - `SyncGc` strands the cycles in the worker's buffer of candidates, which only a collection on
 //!   that thread delivers; the hook runs one as the worker parks.
 //! - `Arc` and `RwLockArc` free at the last drop: nothing waits. `Leak` frees nothing.
@@ -89,7 +91,7 @@ fn run<S: ThreadSafe>(size: usize, hook: bool) -> bool {
         ),
         (false, 0) => (
             "without the park hook",
-            "nothing waits on an idle worker: freed at the last drop",
+            "nothing waited on the idle worker: freed at the last drop or by another thread's scan",
         ),
         (false, _) => (
             "without the park hook",

@@ -32,7 +32,7 @@
 //! }
 //!
 //! let spawned = for_each(&mut Spawn(tokio::runtime::Runtime::new().unwrap()));
-//! assert_eq!(spawned.iter().filter(|s| **s).count(), 6);
+//! assert_eq!(spawned.iter().filter(|s| **s).count(), 7);
 //! ```
 //!
 //! A `Gc` cell cannot cross threads either:

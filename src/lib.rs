@@ -163,6 +163,8 @@ pub use crate::strategy::Arc;
 pub use crate::strategy::Epoch;
 #[cfg(feature = "gc")]
 pub use crate::strategy::Gc;
+#[cfg(feature = "hazard")]
+pub use crate::strategy::Hazard;
 #[cfg(feature = "hyaline")]
 pub use crate::strategy::Hyaline;
 #[cfg(feature = "leak")]

@@ -79,6 +79,6 @@ impl Visit for Spawn {
 #[test]
 fn build_links_two_types_and_spawns_them_on_every_thread_safe_strategy() {
     let sums: Vec<_> = for_each(&mut Spawn).into_iter().flatten().collect();
-    assert_eq!(sums.len(), 6, "six thread-safe strategies");
+    assert_eq!(sums.len(), 7, "seven thread-safe strategies");
     assert!(sums.iter().all(|sum| *sum == 3));
 }

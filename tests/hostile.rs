@@ -304,7 +304,7 @@ where
                     }
                 }
                 // A deferred drop: kept, and raised by the next `collect()`.
-                "Epoch" | "Hyaline" => {
+                "Epoch" | "Hyaline" | "Hazard" => {
                     if outcome.collect_panic.is_none() {
                         return Err(format!(
                             "{context}: expected collect() to panic: {outcome:?}"

@@ -737,12 +737,15 @@ fn run_threaded<S: ThreadSafe>(case: &ThreadedCase) -> Result<(), TestCaseError>
                         Ok(())
                         };
                         let applied = apply();
-                        // A scoped thread hands its `Epoch` bag, and its dumpster of `SyncGc`
-                        // candidates, on in thread-local destructors, which may run after the
-                        // scope has returned: hand them on now, so that the main thread's
-                        // collect does not depend on when those destructors run. `SyncGc`
-                        // collects once every thread is done mutating.
-                        if S::NAME == reclaimer::Epoch::NAME {
+                        // A scoped thread hands its `Epoch` bag, its `Hyaline` batch, its
+                        // `Hazard` scan and its dumpster of `SyncGc` candidates on in
+                        // thread-local destructors, which may run after the scope has
+                        // returned: hand them on now, so that the main thread's collect does
+                        // not depend on when those destructors run (a `Hazard` scan running
+                        // there holds what it took from the domain while the main thread's
+                        // scan finds it gone). `SyncGc` collects once every thread is done
+                        // mutating.
+                        if S::NAME != reclaimer::SyncGc::NAME {
                             S::collect();
                         }
                         if S::NAME == reclaimer::SyncGc::NAME {

@@ -1,5 +1,5 @@
-//! Cell pairs: `cell-read`, `cell-store`, `Epoch` stores on two threads, and `Epoch` and
-//! `Hyaline` reads against `Arc` clones.
+//! Cell pairs: `cell-read`, `cell-store`, `Epoch` stores on two threads, and `Epoch`,
+//! `Hyaline` and `Hazard` reads against `Arc` clones.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -8,15 +8,15 @@ use std::sync::RwLock;
 use reclaimer::{Cell, Shared};
 
 use crate::harness::{batch, on_two_threads, pair, Batch, Pair, WRAPPER};
-use crate::raw_seize;
+use crate::{raw_haphazard, raw_seize};
 
-/// The `Epoch` and `Hyaline` store target of `docs/performance.md`: a store ≤ 1.5× the raw
+/// The `Epoch`, `Hyaline` and `Hazard` store target of `docs/performance.md`: a store ≤ 1.5× the raw
 /// crate's `swap` plus its retirement of the old box. The raw side does not do the same work
 /// (neither crate has a refcounted pointer to retire), so the 1.05 wrapper target does not
 /// apply.
 const DEFERRED_STORE: f64 = 1.5;
 
-/// The `Epoch` and `Hyaline` read ÷ `Arc` clone target of BLUEPRINT §7, where two threads share
+/// The `Epoch`, `Hyaline` and `Hazard` read ÷ `Arc` clone target of BLUEPRINT §7, where two threads share
 /// one object.
 const DEFERRED_READ: f64 = 0.6;
 
@@ -39,6 +39,8 @@ pub fn cell_reads() -> Vec<Pair> {
     let unsync_cell = std::cell::RefCell::new(dumpster::unsync::Gc::new(1u64));
     let leaked = AtomicPtr::new(Box::leak(Box::new(1u64)));
     let seize_atomic = raw_seize::atomic(1);
+    let hazard_atomic = raw_haphazard::atomic(1);
+    let mut hazard = haphazard::HazardPointer::new();
     let epoch_read = batch!(|_| {
         let guard = crossbeam_epoch::pin();
         let current = black_box(&atomic).load(Ordering::Acquire, &guard);
@@ -64,6 +66,11 @@ pub fn cell_reads() -> Vec<Pair> {
             "Hyaline",
             batch!(|_| raw_seize::read(black_box(&seize_atomic))),
             cell_read::<reclaimer::Hyaline>(),
+        ),
+        read(
+            "Hazard",
+            batch!(|_| raw_haphazard::read(black_box(&hazard_atomic), &mut hazard)),
+            cell_read::<reclaimer::Hazard>(),
         ),
         read(
             "Gc",
@@ -111,6 +118,7 @@ pub fn cell_stores() -> Vec<Pair> {
     let lock = RwLock::new(std::sync::Arc::new(0u64));
     let atomic = crossbeam_epoch::Atomic::new(0u64);
     let seize_atomic = raw_seize::atomic(0);
+    let hazard_atomic = raw_haphazard::atomic(0);
     let gc_cell = gc::GcCell::new(gc::Gc::new(0u64));
     let dumpster_lock = RwLock::new(dumpster::sync::Gc::new(0u64));
     let rc_cell = std::cell::RefCell::new(std::rc::Rc::new(0u64));
@@ -146,6 +154,13 @@ pub fn cell_stores() -> Vec<Pair> {
             Some(DEFERRED_STORE),
             batch!(|i| raw_seize::swap(black_box(&seize_atomic), i)),
             cell_store::<reclaimer::Hyaline>(),
+        ),
+        pair(
+            "cell-store",
+            "Hazard",
+            Some(DEFERRED_STORE),
+            batch!(|i| raw_haphazard::swap(black_box(&hazard_atomic), i)),
+            cell_store::<reclaimer::Hazard>(),
         ),
         store(
             "Gc",
@@ -248,6 +263,7 @@ pub fn read_vs_arc_clone() -> Vec<Pair> {
     }
     let mut all = Vec::from(pairs::<reclaimer::Epoch>("epoch-read-vs-arc-clone"));
     all.extend(pairs::<reclaimer::Hyaline>("hyaline-read-vs-arc-clone"));
+    all.extend(pairs::<reclaimer::Hazard>("hazard-read-vs-arc-clone"));
     all
 }
 

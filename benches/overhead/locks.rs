@@ -27,6 +27,7 @@ pub fn lock_withs() -> Vec<Pair> {
     let arc2 = std::sync::Arc::new(Mutex::new(list()));
     let arc3 = std::sync::Arc::new(Mutex::new(list()));
     let arc4 = std::sync::Arc::new(Mutex::new(list()));
+    let arc5 = std::sync::Arc::new(Mutex::new(list()));
     let gc_node = gc::Gc::new(gc::GcCell::new(
         (0..LIST).map(gc::Gc::new).collect::<Vec<_>>(),
     ));
@@ -57,6 +58,11 @@ pub fn lock_withs() -> Vec<Pair> {
             "Hyaline",
             batch!(|_| black_box(&arc4).lock().unwrap().rotate_left(1)),
             lock_with::<reclaimer::Hyaline>(),
+        ),
+        with(
+            "Hazard",
+            batch!(|_| black_box(&arc5).lock().unwrap().rotate_left(1)),
+            lock_with::<reclaimer::Hazard>(),
         ),
         with(
             "Gc",
@@ -93,6 +99,8 @@ pub fn option_reads() -> Vec<Pair> {
     let dumpster_lock = RwLock::new(Some(dumpster::sync::Gc::new(1u64)));
     let leaked = AtomicPtr::new(Box::leak(Box::new(1u64)));
     let seize_atomic = crate::raw_seize::atomic(1);
+    let hazard_atomic = crate::raw_haphazard::atomic(1);
+    let mut hazard = haphazard::HazardPointer::new();
     let epoch_read = batch!(|_| {
         let guard = crossbeam_epoch::pin();
         let current = black_box(&atomic).load(Ordering::Acquire, &guard);
@@ -121,6 +129,11 @@ pub fn option_reads() -> Vec<Pair> {
             "Hyaline",
             batch!(|_| crate::raw_seize::read_option(black_box(&seize_atomic))),
             option_read::<reclaimer::Hyaline>(),
+        ),
+        read(
+            "Hazard",
+            batch!(|_| crate::raw_haphazard::read_option(black_box(&hazard_atomic), &mut hazard)),
+            option_read::<reclaimer::Hazard>(),
         ),
         read(
             "Gc",

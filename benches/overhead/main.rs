@@ -24,7 +24,8 @@
 //! - `option-read`: read an optional slot that holds a value (`OptionCell::read`).
 //! - `option-store`: store a clone of a handle into an optional slot, then empty it, releasing
 //!   what it held (`OptionCell::store`, one operation each).
-//! - `epoch-read-vs-arc-clone` and `hyaline-read-vs-arc-clone`: `Epoch`'s and `Hyaline`'s
+//! - `epoch-read-vs-arc-clone`, `hyaline-read-vs-arc-clone` and `hazard-read-vs-arc-clone`:
+//!   `Epoch`'s, `Hyaline`'s and `Hazard`'s
 //!   `Cell::read` against cloning and dropping a std `Arc`, what a refcounted read pays. On one
 //!   thread it has no target (crossbeam's pin, or seize's guard, is the floor there);
 //!   `-2-threads`, two threads reading one cell, or cloning one `Arc`, at once, is held to ≤ 0.6:
@@ -40,28 +41,31 @@
 //! `crossbeam_epoch::Atomic` read under a pin, and `swap` plus `defer_destroy`, for `Epoch`
 //! (crossbeam-epoch has no shared pointer, so `Epoch`'s clone and deref have no raw pair);
 //! an `AtomicPtr` read through a seize guard, and `swap` plus `Collector::retire`, for `Hyaline`
-//! (the same holds for seize);
+//! (the same holds for seize); a `haphazard::AtomicPtr` read through a hazard pointer the batch
+//! keeps, and `swap` plus `retire`, for `Hazard` (and for haphazard);
 //! `gc::Gc` and `GcCell` for `Gc`; `dumpster::sync::Gc` in a `RwLock` for `SyncGc`;
 //! `std::rc::Rc` in a `RefCell` for `Rc`; `dumpster::unsync::Gc` in a `RefCell` for `UnsyncGc`; a
 //! `&'static T` and an `AtomicPtr` for `Leak` (whose store is left out: it never frees, so a
 //! loop of stores only grows the heap).
 //!
 //! The lock's raw side is the container each crate's users write by hand: `Arc<Mutex<Vec<Arc<_>>>>`
-//! for `Arc`, `RwLockArc`, `Epoch` and `Hyaline` (crossbeam-epoch and seize have no pointer or
-//! lock of their own; the
+//! for `Arc`, `RwLockArc`, `Epoch`, `Hyaline` and `Hazard` (crossbeam-epoch, seize and haphazard
+//! have no pointer or lock of their own; the
 //! container is what is compared), `gc::Gc<GcCell<Vec<gc::Gc<_>>>>` for `Gc`,
 //! `dumpster::sync::Gc<Mutex<Vec<dumpster::sync::Gc<_>>>>` for `SyncGc` (dumpster traces a std
 //! `Mutex` itself), a leaked `Mutex<Vec<&'static _>>` for `Leak`. The optional slot's raw side:
 //! `ArcSwapOption`, `RwLock<Option<Arc<_>>>`, a nullable `crossbeam_epoch::Atomic`, a nullable
-//! `AtomicPtr` read through a seize guard, `GcCell<Option<gc::Gc<_>>>`,
-//! `RwLock<Option<dumpster::sync::Gc<_>>>` and a nullable `AtomicPtr`. `option-store/Epoch` and
-//! `option-store/Hyaline` are left out: neither crate has a pointer to clone into the slot, so
+//! `AtomicPtr` read through a seize guard, a nullable `haphazard::AtomicPtr`,
+//! `GcCell<Option<gc::Gc<_>>>`,
+//! `RwLock<Option<dumpster::sync::Gc<_>>>` and a nullable `AtomicPtr`. `option-store/Epoch`,
+//! `option-store/Hyaline` and `option-store/Hazard` are left out: neither crate has a pointer to clone into the slot, so
 //! its raw store allocates where ours clones (`cell-store` measures that gap).
 
 mod cells;
 mod harness;
 mod locks;
 mod pointers;
+mod raw_haphazard;
 mod raw_seize;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell as Col, CellAlignment, Table};

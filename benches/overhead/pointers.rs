@@ -47,7 +47,7 @@ pub fn deref() -> Vec<Pair> {
 /// `new-drop`: make a handle of a fresh value and drop it, against the raw crate's constructor.
 /// `Epoch`'s raw side is a std `Arc` whose release is deferred through crossbeam-epoch, the
 /// hand-written refcounted pointer of `benches/churn.rs` (crossbeam-epoch has none);
-/// `Hyaline`'s, the same retired through seize. `Leak` is left out: a loop of its
+/// `Hyaline`'s and `Hazard`'s, the same retired through seize and haphazard. `Leak` is left out: a loop of its
 /// constructor only grows the heap.
 pub fn new_drop() -> Vec<Pair> {
     let new = |strategy, raw, wrapped| pair("new-drop", strategy, Some(WRAPPER), raw, wrapped);
@@ -74,6 +74,11 @@ pub fn new_drop() -> Vec<Pair> {
             "Hyaline",
             batch!(|i| crate::raw_seize::defer_drop(std::sync::Arc::new(black_box(i)))),
             batch!(|i| drop(Shared::<reclaimer::Hyaline, u64>::new(black_box(i)))),
+        ),
+        new(
+            "Hazard",
+            batch!(|i| crate::raw_haphazard::defer_drop(std::sync::Arc::new(black_box(i)))),
+            batch!(|i| drop(Shared::<reclaimer::Hazard, u64>::new(black_box(i)))),
         ),
         new(
             "Gc",

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// let sync_gc = StrategyName::of::<reclaimer::SyncGc>();
 /// assert_eq!("sync-gc".parse::<StrategyName>(), Ok(sync_gc));
 /// assert_eq!("RwLockArc".parse::<StrategyName>().map(StrategyName::name), Ok("RwLockArc"));
-/// assert!("hazard".parse::<StrategyName>().is_err());
+/// assert!("stamp-it".parse::<StrategyName>().is_err());
 /// assert!(!"unsync-gc".parse::<StrategyName>().unwrap().thread_safe());
 /// assert!(!StrategyName::of::<reclaimer::Gc>().thread_safe());
 /// assert_eq!(StrategyName::all().len(), reclaimer::strategy::names().len());

@@ -243,6 +243,13 @@ fn idle_worker_strands_hyaline_garbage_without_the_park_hook() {
 }
 
 #[test]
+fn idle_worker_hazard_strands_nothing_with_or_without_the_park_hook() {
+    // Retired objects wait in haphazard's global domain, which the main thread's collect scans.
+    assert_eq!(idle(StrategyName::of::<reclaimer::Hazard>(), false), 0);
+    assert_eq!(idle(StrategyName::of::<reclaimer::Hazard>(), true), 0);
+}
+
+#[test]
 fn idle_worker_sync_gc_strands_nothing_with_the_park_hook() {
     idle(StrategyName::of::<reclaimer::SyncGc>(), false);
     assert_eq!(idle(StrategyName::of::<reclaimer::SyncGc>(), true), 0);

@@ -379,7 +379,7 @@ fn log_distance(a: f64, b: f64) -> f64 {
 }
 
 /// The deferred-destruction strategies: refcounted, with the final free deferred.
-const DEFERRED: [&str; 2] = ["Epoch", "Hyaline"];
+const DEFERRED: [&str; 3] = ["Epoch", "Hyaline", "Hazard"];
 
 fn deferred_is_gc(workloads: &[WorkloadResults]) -> Claim {
     let text = "Deferred destruction (epochs, RCU) is garbage collection by another name.";

@@ -61,7 +61,7 @@ pub struct Environment {
     /// [`CountingAlloc`] is installed (the runner may name what it wraps).
     pub allocator: String,
     /// Versions of the backend crates as this build resolved them (`"unknown"` when the
-    /// build could not tell): arc-swap, crossbeam-epoch, seize, gc, dumpster, tokio,
+    /// build could not tell): arc-swap, crossbeam-epoch, seize, haphazard, gc, dumpster, tokio,
     /// hdrhistogram.
     pub crate_versions: BTreeMap<String, String>,
     /// This crate's version.
@@ -94,6 +94,7 @@ impl Environment {
             ("arc-swap", env!("RECLAIMER_VERSION_ARC_SWAP")),
             ("crossbeam-epoch", env!("RECLAIMER_VERSION_CROSSBEAM_EPOCH")),
             ("seize", env!("RECLAIMER_VERSION_SEIZE")),
+            ("haphazard", env!("RECLAIMER_VERSION_HAPHAZARD")),
             ("gc", env!("RECLAIMER_VERSION_GC")),
             ("dumpster", env!("RECLAIMER_VERSION_DUMPSTER")),
             ("tokio", env!("RECLAIMER_VERSION_TOKIO")),

@@ -96,11 +96,11 @@ pub fn for_each<V: Visit>(visit: &mut V) -> Vec<V::Output> {
 /// }
 ///
 /// assert_eq!(by_name("sync-gc", &mut Name), Ok("SyncGc"));
-/// let error = by_name("hazard", &mut Name).unwrap_err();
+/// let error = by_name("stamp-it", &mut Name).unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
-///     "unknown strategy `hazard`; the strategies are: arc, rw-lock-arc, epoch, hyaline, gc, \
-///      sync-gc, rc, unsync-gc, leak"
+///     "unknown strategy `stamp-it`; the strategies are: arc, rw-lock-arc, epoch, hyaline, \
+///      hazard, gc, sync-gc, rc, unsync-gc, leak"
 /// );
 /// ```
 #[allow(unused_variables)] // With every strategy feature off, `visit` is unused.
@@ -191,7 +191,7 @@ fn normalise(name: &str) -> String {
 ///         [$(stringify!($ty)),*].len()
 ///     };
 /// }
-/// assert_eq!(reclaimer::for_each_strategy!(count), 9);
+/// assert_eq!(reclaimer::for_each_strategy!(count), 10);
 /// ```
 #[macro_export]
 macro_rules! for_each_strategy {
@@ -201,6 +201,7 @@ macro_rules! for_each_strategy {
             rw_lock_arc: "rw-lock-arc" => RwLockArc, thread_safe;
             epoch: "epoch" => Epoch, thread_safe;
             hyaline: "hyaline" => Hyaline, thread_safe;
+            hazard: "hazard" => Hazard, thread_safe;
             gc: "gc" => Gc, local;
             sync_gc: "sync-gc" => SyncGc, thread_safe;
             rc: "rc" => Rc, local;

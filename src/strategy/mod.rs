@@ -8,6 +8,7 @@
 //! | [`RwLockArc`] | `std::sync::Arc` | `RwLock<Arc<T>>` | `Mutex` | leak | yes | you want the obvious implementation (it is the test oracle) |
 //! | [`Epoch`] | refcount, final free deferred through crossbeam-epoch | `crossbeam_epoch::Atomic` | `Mutex` | leak | yes | read-mostly cells: reads touch no refcount |
 //! | [`Hyaline`] | refcount, final free deferred through seize (Hyaline-1) | `AtomicPtr` read under a seize guard | `Mutex` | leak | yes | read-mostly cells, where a reader that stalls must hold back only what was retired while it reads |
+//! | [`Hazard`] | refcount, final free deferred through haphazard (hazard pointers) | `AtomicPtr` read under a hazard pointer | `Mutex` | leak | yes | read-mostly cells whose readers may stall: a stalled reader keeps only the object it protects |
 //! | [`Gc`] | `gc::Gc` (rust-gc) | `gc::GcCell` | `gc::GcCell` | collected | **no** | single-threaded (`LocalSet`) graphs full of cycles |
 //! | [`SyncGc`] | `dumpster::sync::Gc` | `RwLock` traced by the collector | `RwLock` traced by the collector | collected | yes | cyclic graphs shared across worker threads |
 //! | [`Rc`] | `std::rc::Rc` | `RefCell<Rc<T>>` | `RefCell` | leak | **no** | acyclic data on one thread (`LocalSet`): no atomics at all |
@@ -40,6 +41,12 @@
 //! it was handed on, and the last of them to leave frees it. A flush period bounds how
 //! long garbage waits ([`Hyaline::BOUND`], 63 operations); see the [`hyaline`] module.
 //!
+//! ## `Hazard`
+//! The same pointers again, with hazard pointers (haphazard) behind them: a read publishes the
+//! pointer it loaded, and a scan reclaims every retired object no hazard pointer protects. A
+//! stalled reader keeps exactly the object it reads; a scan period bounds how long the rest
+//! waits ([`Hazard::BOUND`], 63 operations); see the [`hazard`] module.
+//!
 //! ## `Gc`
 //! A real tracing collector, confined to one thread: `Shared<Gc, T>` is `!Send`, so code that
 //! uses it runs on a current-thread runtime inside a `tokio::task::LocalSet`. Trying to
@@ -60,8 +67,7 @@
 //! The raw operations behind the wrappers live in a crate-private supertrait of [`Strategy`]:
 //! they carry safety contracts between this crate's wrappers and each backend that are not
 //! stable yet, so no code outside this crate can call or implement them, and changing them is
-//! not a breaking change. New strategies (hazard pointers) fit the same trait and will be added
-//! here; `docs/design.md` has the checklist.
+//! not a breaking change. New strategies fit the same trait; `docs/design.md` has the checklist.
 //!
 //! # Every strategy, once
 //!
@@ -79,6 +85,8 @@ pub mod arc;
 pub mod epoch;
 #[cfg(feature = "gc")]
 pub mod gc;
+#[cfg(feature = "hazard")]
+pub mod hazard;
 #[cfg(feature = "hyaline")]
 pub mod hyaline;
 #[cfg(feature = "leak")]
@@ -101,6 +109,7 @@ mod deferred;
     feature = "rw-lock-arc",
     feature = "epoch",
     feature = "hyaline",
+    feature = "hazard",
     feature = "leak"
 ))]
 mod mutex_lock;
@@ -115,6 +124,8 @@ pub use self::arc::Arc;
 pub use self::epoch::Epoch;
 #[cfg(feature = "gc")]
 pub use self::gc::Gc;
+#[cfg(feature = "hazard")]
+pub use self::hazard::Hazard;
 #[cfg(feature = "hyaline")]
 pub use self::hyaline::Hyaline;
 #[cfg(feature = "leak")]
@@ -263,7 +274,8 @@ pub trait Strategy:
     /// A no-op where nothing is ever pending (`Arc`, `RwLockArc`, `Leak`). For `Gc` it runs a
     /// full collection of this thread's heap; for `SyncGc` a dumpster collection; for `Epoch`
     /// it flushes and advances the epoch until this thread's garbage is freed; for `Hyaline` it
-    /// flushes until every object this thread retired has been dropped.
+    /// flushes until every object this thread retired has been dropped; for `Hazard` it scans
+    /// until the same holds.
     fn collect();
 
     /// The hook for a worker thread about to go idle: hands on what this thread holds that no
@@ -273,12 +285,14 @@ pub trait Strategy:
     ///
     /// A no-op where nothing can strand on an idle thread (`Arc`, `RwLockArc`, `Gc`, `Leak`).
     /// `Epoch` hands the thread's deferred garbage to the global queue ([`Epoch::flush`]);
-    /// `Hyaline` hands its seize batch on ([`Hyaline::flush`]);
+    /// `Hyaline` hands its seize batch on ([`Hyaline::flush`]); `Hazard` scans if the thread
+    /// retired anything since its last scan ([`Hazard::flush`]);
     /// `SyncGc` runs a dumpster collection, which is the only way to deliver the thread's
     /// buffer of cycle candidates.
     ///
     /// [`Epoch::flush`]: crate::Epoch::flush
     /// [`Hyaline::flush`]: crate::Hyaline::flush
+    /// [`Hazard::flush`]: crate::Hazard::flush
     fn on_park();
 }
 

@@ -14,7 +14,8 @@
 //! is still in flight then is *stranded* ([`Stats::stranded`]): garbage only the idle worker
 //! could hand on. Run it with and without the park hook ([`Options::park_hook`]) to see what
 //! the hook bounds: `Epoch` strands what sits in the worker's unflushed bag, `Hyaline` what sits
-//! in its seize batch, `SyncGc` the cycles in the worker's candidate buffer.
+//! in its seize batch, `SyncGc` the cycles in the worker's candidate buffer; `Hazard` strands
+//! nothing, since its retired objects wait in a domain every thread scans.
 //!
 //! **Releases** every object when the task has dropped them all (one generation). Nothing is
 //! left on cycles.

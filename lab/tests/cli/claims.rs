@@ -157,7 +157,7 @@ fn deferred_is_gc(run: &Run<'_>) -> &'static str {
             let Some(a) = row(w, "Arc", multi).and_then(|r| spread(r, "latency_p99_ns")) else {
                 continue;
             };
-            for deferred in ["Epoch", "Hyaline"] {
+            for deferred in ["Epoch", "Hyaline", "Hazard"] {
                 let Some(e) = row(w, deferred, multi).and_then(|r| spread(r, "latency_p99_ns"))
                 else {
                     continue;
@@ -180,7 +180,10 @@ fn deferred_is_gc(run: &Run<'_>) -> &'static str {
         chat.and_then(|w| preferred(w, s))
             .and_then(|r| spread(r, "leaked"))
     };
-    let deferred: Vec<_> = ["Epoch", "Hyaline"].into_iter().filter_map(leak).collect();
+    let deferred: Vec<_> = ["Epoch", "Hyaline", "Hazard"]
+        .into_iter()
+        .filter_map(leak)
+        .collect();
     let cycles = match leak("Arc") {
         Some(a) if a.0 > 0.0 && !deferred.is_empty() => Some(deferred.iter().all(|e| e.0 == 0.0)),
         _ => None,

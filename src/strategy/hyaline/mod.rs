@@ -36,8 +36,9 @@
 //! later than [`Hyaline::BOUND`] = `PERIOD − 1` = 63 operations after the one that retired it.
 //! The flush comes within that many, and a batch handed on with no reader active is dropped in
 //! the same call. `tests/hyaline_bound.rs` measures it from outside: it retires 10 000 values by
-//! `store` and `swap`, and by one release followed only by reads, records the operation during
-//! which each `Drop` ran, and asserts the largest gap; it is exact, not sampled, on one thread.
+//! `swap` and drop, and one by a `store` followed only by reads, records the operation during
+//! which each `Drop` ran, and asserts the largest gap; it is exact, not sampled, on one thread
+//! (62 and 62).
 //! With readers on other threads, each batch also waits for every reader active when it was
 //! handed on to leave its guard.
 //!
