@@ -1,7 +1,7 @@
 //! `Hazard`'s [`Domain`]: reads protected by a hazard pointer from haphazard's global domain,
 //! retired objects handed to that domain, and the reclamation period.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicPtr;
@@ -18,15 +18,26 @@ static STATE: State = State::new();
 std::thread_local! {
     /// This thread's state. `entries` counts the objects it retired since its last scan.
     static LOCAL: Local = const { Local::new() };
-    /// Hazard pointers this thread holds and is not using: a read takes one and gives it back,
-    /// so a thread acquires a record from the domain only for each level of nested reads.
-    static FREE: Spare = const { Spare(RefCell::new(Vec::new())) };
+    /// This thread's hazard pointers: one for outermost reads, and spares for nested ones, so
+    /// that a thread acquires a record from the domain once per level of nesting.
+    static HAZARDS: Hazards = const {
+        Hazards {
+            outer: UnsafeCell::new(None),
+            nested: RefCell::new(Vec::new()),
+        }
+    };
 }
 
-/// A thread's spare hazard pointers; its exit gives them, and the thread's origin, back.
-struct Spare(RefCell<Vec<HazardPointer<'static>>>);
+/// A thread's hazard pointers; its exit gives them, and the thread's origin, back.
+struct Hazards {
+    /// The hazard pointer of the read that is not nested in another, made on first use. Only
+    /// that read touches it, through the pointer its `Protection` holds.
+    outer: UnsafeCell<Option<HazardPointer<'static>>>,
+    /// Hazard pointers for nested reads, not in use.
+    nested: RefCell<Vec<HazardPointer<'static>>>,
+}
 
-impl Drop for Spare {
+impl Drop for Hazards {
     fn drop(&mut self) {
         // Scan once for what this thread retired, so that it does not wait for another
         // thread's retirement or `collect()`.
@@ -37,20 +48,68 @@ impl Drop for Spare {
     }
 }
 
-/// A hazard pointer in use by a read: it protects one object until it is dropped.
+/// A hazard pointer in use by a read: it protects one object until it is dropped. Not `Send`:
+/// an outer one points into this thread's `HAZARDS`.
 pub(crate) struct Protection {
-    hazard: Option<HazardPointer<'static>>,
+    /// This thread's outer hazard pointer, for a read not nested in another.
+    outer: Option<NonNull<HazardPointer<'static>>>,
+    /// A nested read's, or one made while the thread's hazard pointers are gone.
+    own: Option<HazardPointer<'static>>,
+}
+
+impl Protection {
+    /// A hazard pointer for a read at nesting `depth` (0: not inside another read).
+    #[inline]
+    fn take(depth: u32) -> Self {
+        if depth == 0 {
+            let outer = HAZARDS.try_with(|hazards| {
+                // SAFETY: no other read of this thread is running (`depth` is 0), so nothing
+                // else borrows `outer`.
+                let outer = unsafe { &mut *hazards.outer.get() };
+                NonNull::from(outer.get_or_insert_with(HazardPointer::new))
+            });
+            if let Ok(outer) = outer {
+                return Protection {
+                    outer: Some(outer),
+                    own: None,
+                };
+            }
+        }
+        let own = HAZARDS
+            .try_with(|hazards| hazards.nested.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Protection {
+            outer: None,
+            own: Some(own),
+        }
+    }
+
+    #[inline]
+    fn hazard(&mut self) -> &mut HazardPointer<'static> {
+        match (&mut self.outer, &mut self.own) {
+            // SAFETY: the outer hazard pointer lives in this thread's `HAZARDS` until the thread
+            // exits, and only this read, which outlives no thread-local, uses it.
+            (Some(outer), _) => unsafe { outer.as_mut() },
+            (None, Some(own)) => own,
+            (None, None) => unreachable!("a protection holds a hazard pointer until it drops"),
+        }
+    }
 }
 
 impl Drop for Protection {
     #[inline]
     fn drop(&mut self) {
         LOCAL.with(|local| local.depth.set(local.depth.get() - 1));
-        if let Some(mut hazard) = self.hazard.take() {
-            hazard.reset_protection();
+        if let Some(mut outer) = self.outer {
+            // SAFETY: as in `hazard`.
+            unsafe { outer.as_mut() }.reset_protection();
+        } else if let Some(mut own) = self.own.take() {
+            own.reset_protection();
             // During thread exit the list may be gone: the hazard pointer then gives its record
             // back to the domain as it drops.
-            let _ = FREE.try_with(|free| free.0.borrow_mut().push(hazard));
+            let _ = HAZARDS.try_with(|hazards| hazards.nested.borrow_mut().push(own));
         }
     }
 }
@@ -115,24 +174,19 @@ impl Domain for Hazard {
 
     #[inline]
     fn protect<T>(atomic: &AtomicPtr<Object<T>>) -> (Protection, *mut Object<T>) {
-        let hazard = FREE
-            .try_with(|free| free.0.borrow_mut().pop())
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        LOCAL.with(|local| local.depth.set(local.depth.get() + 1));
-        let mut guard = Protection {
-            hazard: Some(hazard),
-        };
+        let depth = LOCAL.with(|local| {
+            let depth = local.depth.get();
+            local.depth.set(depth + 1);
+            depth
+        });
+        let mut guard = Protection::take(depth);
         let current = Hazard::reprotect(&mut guard, atomic);
         (guard, current)
     }
 
     #[inline]
     fn reprotect<T>(guard: &mut Protection, atomic: &AtomicPtr<Object<T>>) -> *mut Object<T> {
-        let Some(hazard) = guard.hazard.as_mut() else {
-            unreachable!("a protection holds its hazard pointer until it drops")
-        };
+        let hazard = guard.hazard();
         // haphazard loads the pointer, publishes it in the hazard pointer, and loads again until
         // the two agree (an Acquire load): from then until the reset, a scan sees it protected.
         // Every object the slot can hold is reclaimed only through the global domain
@@ -152,8 +206,8 @@ impl Domain for Hazard {
             local.entries.set(local.entries.get().saturating_add(1));
             if !local.registered.get() {
                 local.registered.set(true);
-                // Arms `Spare`'s destructor, which gives this thread's origin back.
-                let _ = FREE.try_with(|_| ());
+                // Arms `Hazards`' destructor, which gives this thread's origin back.
+                let _ = HAZARDS.try_with(|_| ());
             }
         });
     }

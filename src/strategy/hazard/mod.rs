@@ -16,8 +16,8 @@
 //! anyone else waits for it. There is no epoch and no batch: this is what distinguishes it from
 //! [`Epoch`](crate::Epoch) (a stalled pinned thread holds every later retirement back) and
 //! [`Hyaline`](crate::Hyaline) (a stalled reader holds every batch handed on while it reads).
-//! The price is on both sides: a read publishes its pointer and loads again (a store and a
-//! fence), and a scan walks every hazard pointer and every retired object.
+//! The price is on both sides: a read publishes its pointer and loads again (a store, a `SeqCst`
+//! fence and a second load), and a scan walks every hazard pointer and every retired object.
 //!
 //! This is not tracing: like `Arc`, unreachable cycles leak, and a [`Weak`](crate::Weak)
 //! back-edge is how a cycle is broken by hand.
@@ -50,8 +50,11 @@
 //!   possibly on another thread. A deferred drop that panics does not unwind through haphazard:
 //!   the panic is kept, and the next [`collect`](Strategy::collect) on the thread that ran it
 //!   raises it.
-//! - **A scan is not cheap.** Each walks every hazard pointer and every retired object, with a
-//!   `membarrier` system call first. It runs at most once a period per retiring thread.
+//! - **A scan is not cheap.** Each walks every hazard pointer, building a set of what they
+//!   protect, and every retired object. It runs at most once a period per retiring thread.
+//! - **A read pays a full fence.** haphazard 0.1 orders the publication of a hazard pointer
+//!   against the reload with a `SeqCst` fence (its asymmetric barrier is not implemented yet), so
+//!   each read costs a store, a fence and two loads where `Hyaline`'s costs a guard.
 //! - **Every retirement allocates**: haphazard keeps a boxed record of each retired object until
 //!   it is reclaimed.
 //! - **Deep structures are freed a level at a time**, as under `Hyaline`: an object retired by
