@@ -17,7 +17,7 @@ pub(crate) mod pointer;
 
 use std::mem;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use self::local::{Local, Reclaiming};
@@ -89,6 +89,29 @@ pub(crate) struct State {
     orphans: Mutex<Vec<Orphan>>,
     /// Whether `orphans` may be non-empty: spares the lock when it is not.
     has_orphans: AtomicBool,
+    /// Threads handing orphans or an exiting thread's garbage on now ([`Busy`]): a `collect()`
+    /// does not return while one is, since what they took is on no list it can see.
+    busy: AtomicUsize,
+}
+
+/// Marks this thread as handing garbage on while it lives: orphans it took from the list, or
+/// what it retired before it exits.
+pub(crate) struct Busy(&'static State);
+
+impl Busy {
+    pub(crate) fn enter(state: &'static State) -> Self {
+        // SeqCst, with the load in `collect`: a `collect()` that finds the orphan list empty
+        // after this thread took from it sees this count, or this thread's hand-on is over.
+        state.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(state)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        // SeqCst: as in `enter`; what the hand-on dropped comes before.
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl State {
@@ -97,13 +120,15 @@ impl State {
             registry: Registry::new(),
             orphans: Mutex::new(Vec::new()),
             has_orphans: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
         }
     }
 
-    /// Whether any orphan may be waiting. Relaxed: a hint; the lock orders the list itself, and
-    /// an orphan missed here is adopted by the next round.
+    /// Whether any orphan may be waiting: a hint, as the lock orders the list itself, and an
+    /// orphan missed here is adopted by the next round. Acquire pairs with the Release store of
+    /// `adopt_round`, so a `collect()` that sees the list emptied sees the adopter's [`Busy`].
     pub(crate) fn has_orphans(&self) -> bool {
-        self.has_orphans.load(Ordering::Relaxed)
+        self.has_orphans.load(Ordering::Acquire)
     }
 }
 
@@ -186,8 +211,8 @@ pub(crate) fn adopt_round<D: Domain>() -> bool {
     }
     let orphans = {
         let mut list = state.orphans.lock().unwrap_or_else(PoisonError::into_inner);
-        // Relaxed: written under the lock, which orders it with the pushes.
-        state.has_orphans.store(false, Ordering::Relaxed);
+        // Release: see `State::has_orphans`; the lock orders it with the pushes.
+        state.has_orphans.store(false, Ordering::Release);
         mem::take(&mut *list)
     };
     let any = !orphans.is_empty();
@@ -208,12 +233,16 @@ pub(crate) fn own_pending<D: Domain>() -> (usize, bool) {
 
 /// The loop of a deferred strategy's `collect()`: `flush` (which hands this thread's garbage on
 /// and adopts orphans) until every object this thread retired, orphans of its drops included,
-/// has been dropped; yields between rounds. Inside a guard or a deferred drop it flushes once.
+/// has been dropped, and no other thread is handing orphans or its exit's garbage on; yields
+/// between rounds. Inside a guard or a deferred drop it flushes once.
 pub(crate) fn collect<D: Domain>(flush: impl Fn()) {
     loop {
         flush();
         let (mine, may_wait) = own_pending::<D>();
-        if !may_wait || (mine == 0 && !D::state().has_orphans()) {
+        let state = D::state();
+        // SeqCst: see `Busy::enter`.
+        let busy = state.busy.load(Ordering::SeqCst) != 0;
+        if !may_wait || (mine == 0 && !state.has_orphans() && !busy) {
             break;
         }
         // This thread's garbage waits for a read on another thread to end, or its drop runs

@@ -10,7 +10,7 @@ use haphazard::{Domain as HpDomain, HazardPointer};
 
 use super::Hazard;
 use crate::strategy::deferred::local::Local;
-use crate::strategy::deferred::{adopt_round, reclaim, Domain, Object, State};
+use crate::strategy::deferred::{adopt_round, reclaim, Busy, Domain, Object, State};
 
 /// `Hazard`'s origins and orphans.
 static STATE: State = State::new();
@@ -41,6 +41,7 @@ impl Drop for Hazards {
     fn drop(&mut self) {
         // Scan once for what this thread retired, so that it does not wait for another
         // thread's retirement or `collect()`.
+        let _busy = Busy::enter(&STATE);
         if LOCAL.with(|local| local.entries.replace(0)) != 0 {
             HpDomain::global().eager_reclaim();
         }
@@ -224,6 +225,7 @@ impl Domain for Hazard {
 #[cold]
 #[inline(never)]
 fn period_end() {
+    let _busy = STATE.has_orphans().then(|| Busy::enter(&STATE));
     adopt_round::<Hazard>();
     scan_if_retired();
 }
@@ -252,6 +254,7 @@ pub(super) fn scan() {
 
 /// Hands every orphan to the domain and scans, round after round (their drops may orphan more).
 pub(super) fn adopt_orphans() {
+    let _busy = STATE.has_orphans().then(|| Busy::enter(&STATE));
     while adopt_round::<Hazard>() {
         scan_if_retired();
     }

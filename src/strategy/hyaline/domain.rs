@@ -9,7 +9,7 @@ use seize::{Collector, Guard as _, LocalGuard};
 
 use super::Hyaline;
 use crate::strategy::deferred::local::Local;
-use crate::strategy::deferred::{adopt_round, reclaim, Domain, Object, State};
+use crate::strategy::deferred::{adopt_round, reclaim, Busy, Domain, Object, State};
 
 /// The one collector behind every `Hyaline` handle, built on first use with seize's batch size
 /// set to [`Hyaline::BATCH`]. A static, never dropped: what is retired when the process exits is
@@ -131,12 +131,14 @@ fn count_entry(local: &Local) {
 #[cold]
 #[inline(never)]
 fn period_end() {
+    let _busy = STATE.has_orphans().then(|| Busy::enter(&STATE));
     adopt_round::<Hyaline>();
     flush_batch();
 }
 
 /// Hands every orphan to seize and flushes, round after round (their drops may orphan more).
 pub(super) fn adopt_orphans() {
+    let _busy = STATE.has_orphans().then(|| Busy::enter(&STATE));
     while adopt_round::<Hyaline>() {
         flush_batch();
     }
@@ -189,6 +191,7 @@ impl Drop for ExitFlush {
     fn drop(&mut self) {
         // If seize's thread-locals are gone after all, entering a guard panics; a destructor
         // must not unwind, and the batch then waits for the thread that takes this id.
+        let _busy = Busy::enter(&STATE);
         let _ = std::panic::catch_unwind(|| {
             flush_batch();
             adopt_orphans();
