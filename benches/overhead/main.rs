@@ -12,7 +12,7 @@
 //! ns per operation of each side, and the target it is held to ("—" for a pair that has none).
 //!
 //! - `new-drop`: make a handle of a fresh value and drop it (`Shared::new`); `Epoch`'s raw side
-//!   is a std `Arc` whose release is deferred through crossbeam-epoch, as in `benches/churn.rs`.
+//!   is a std `Arc` whose release is deferred through crossbeam-epoch, as in `benches/churn/`.
 //! - `clone-drop`: clone a pointer and drop the clone.
 //! - `deref`: read the value through a pointer.
 //! - `cell-read`: read the value in a cell without keeping a pointer (`Cell::read`).

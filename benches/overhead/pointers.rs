@@ -46,7 +46,7 @@ pub fn deref() -> Vec<Pair> {
 
 /// `new-drop`: make a handle of a fresh value and drop it, against the raw crate's constructor.
 /// `Epoch`'s raw side is a std `Arc` whose release is deferred through crossbeam-epoch, the
-/// hand-written refcounted pointer of `benches/churn.rs` (crossbeam-epoch has none);
+/// hand-written refcounted pointer of `benches/churn/` (crossbeam-epoch has none);
 /// `Hyaline`'s and `Hazard`'s, the same retired through seize and haphazard. `Leak` is left out: a loop of its
 /// constructor only grows the heap.
 pub fn new_drop() -> Vec<Pair> {
